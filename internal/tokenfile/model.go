@@ -1,0 +1,97 @@
+// Package tokenfile is the model of one RouteCodex token file: which files are
+// token files, what provider and account a file belongs to, when it expires,
+// its status, and the one way such a file is ever written (locked, merging,
+// atomic). It imports nothing of this module.
+package tokenfile
+
+import (
+	"errors"
+	"io/fs"
+	"time"
+)
+
+// Status is the one-word state of a token file (DESIGN.md section 3).
+type Status string
+
+const (
+	StatusValid         Status = "valid"
+	StatusExpiring      Status = "expiring"
+	StatusExpired       Status = "expired"
+	StatusRefreshing    Status = "refreshing"
+	StatusRefreshFailed Status = "refresh_failed"
+	StatusNeedsReauth   Status = "needs_reauth"
+	StatusInvalid       Status = "invalid"
+	StatusStatic        Status = "static"
+	StatusMissing       Status = "missing"
+)
+
+// AllStatuses lists every status in display order.
+var AllStatuses = []Status{
+	StatusValid, StatusExpiring, StatusExpired, StatusRefreshing, StatusRefreshFailed,
+	StatusNeedsReauth, StatusInvalid, StatusStatic, StatusMissing,
+}
+
+// Built-in provider names (canonical form).
+const (
+	ProviderIFlow       = "iflow"
+	ProviderQwen        = "qwen"
+	ProviderGeminiCLI   = "gemini-cli"
+	ProviderAntigravity = "antigravity"
+)
+
+// MaxFileSize is the largest token file that is read; larger files are
+// invalid ("too large") and are never read whole.
+const MaxFileSize = 1 << 20
+
+// ErrConflict means another program refreshed the file first: its refresh
+// token is no longer the one the caller refreshed with. Nothing was written.
+var ErrConflict = errors.New("token file changed by another writer")
+
+// Options carry what the file model needs from configuration.
+type Options struct {
+	// Generic maps a configured (generic) provider name to its file-name
+	// prefix ("" means the name itself). Built-in providers are always known.
+	Generic map[string]string
+	// Aliases maps a file name (with .json) to a configured alias.
+	Aliases map[string]string
+}
+
+// File is what the model knows of one token file. It holds secrets
+// (AccessToken, RefreshToken, APIKey): never log or print a File's fields
+// other than through Redact.
+type File struct {
+	Name        string // base name, e.g. "qwen-oauth-1-default.json"
+	Path        string // full path
+	Provider    string // canonical provider name, "" when unknown
+	Alias       string // "" when none (a value "default" is passed over)
+	DisplayName string
+	Email       string
+	AccountID   string
+	ProjectID   string
+
+	AccessToken  string
+	RefreshToken string
+	APIKey       string
+
+	ExpiresAt time.Time // zero when the file has no expiry (or no access token)
+	ReadOnly  bool      // static alias, or an effective noRefresh flag
+	Invalid   string    // why the file is invalid; "" when it is usable
+
+	Hash    [32]byte // sha256 of the bytes read
+	Size    int64
+	Mode    fs.FileMode
+	ModTime time.Time
+}
+
+// Update is what a provider returned for a file; Merge writes only these.
+type Update struct {
+	AccessToken  string
+	RefreshToken string // "" keeps the refresh token in the file
+	TokenType    string // "" leaves token_type alone
+	ExpiresIn    int64  // seconds; 0 when not given
+	ExpiresAt    time.Time
+	// Extra are provider extras written at the top level, e.g. api_key,
+	// apiKey, resource_url, email, project_id, projectId. A value of nil
+	// is skipped.
+	Extra map[string]any
+}

@@ -1,0 +1,96 @@
+// Package ipc is the daemon's local API: wire types, an HTTP+JSON server
+// over a Unix socket (an adapter over the daemon core) and its typed client.
+// The CLI, the tray and the web UI talk to the daemon only through it.
+package ipc
+
+import (
+	"math"
+	"time"
+
+	"github.com/routecodex/token-daemon/internal/daemon"
+)
+
+// APIVersion prefixes every path ("/v1/status").
+const APIVersion = "v1"
+
+// Token is one token file on the wire (`list --json`, `status --json`).
+// The first fields are the stable `list --json` entry; the omitempty-free
+// daemon fields follow and are filled by `status --json`.
+type Token struct {
+	File             string  `json:"file"`
+	Path             string  `json:"path"`
+	Provider         string  `json:"provider"`
+	Alias            string  `json:"alias"`
+	DisplayName      string  `json:"displayName"`
+	Email            string  `json:"email"`
+	Status           string  `json:"status"`
+	Reason           string  `json:"reason"`
+	ExpiresAt        *string `json:"expiresAt"`
+	RemainingSeconds *int64  `json:"remainingSeconds"`
+	Refreshable      bool    `json:"refreshable"`
+}
+
+// TokenDetail is a Token with what only a running daemon knows.
+type TokenDetail struct {
+	Token
+	LastRefreshAt *string `json:"lastRefreshAt"`
+	NextRefreshAt *string `json:"nextRefreshAt"`
+	LastError     string  `json:"lastError"`
+	Failures      int     `json:"failures"`
+}
+
+// List is the body of `list --json` and GET /v1/list.
+type List struct {
+	Tokens []Token `json:"tokens"`
+}
+
+// DaemonInfo describes the running daemon (or its absence).
+type DaemonInfo struct {
+	Running   bool    `json:"running"`
+	PID       int     `json:"pid"`
+	AuthDir   string  `json:"authDir"`
+	StartedAt *string `json:"startedAt"`
+	Version   string  `json:"version"`
+	WebURL    string  `json:"webURL,omitempty"`
+}
+
+// Status is the body of `status --json` and GET /v1/status.
+type Status struct {
+	Daemon DaemonInfo    `json:"daemon"`
+	Tokens []TokenDetail `json:"tokens"`
+}
+
+// timeString formats t as RFC 3339 UTC, nil for the zero time.
+func timeString(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+// TokenOf converts a core state to its wire form at now.
+func TokenOf(s daemon.TokenState, now time.Time) Token {
+	t := Token{
+		File: s.File, Path: s.Path, Provider: s.Provider, Alias: s.Alias,
+		DisplayName: s.DisplayName, Email: s.Email, Status: string(s.Status),
+		Reason: s.Reason, Refreshable: s.Refreshable,
+	}
+	if !s.ExpiresAt.IsZero() {
+		t.ExpiresAt = timeString(s.ExpiresAt)
+		rem := int64(math.Floor(s.ExpiresAt.Sub(now).Seconds()))
+		t.RemainingSeconds = &rem
+	}
+	return t
+}
+
+// DetailOf converts a core state to its detailed wire form at now.
+func DetailOf(s daemon.TokenState, now time.Time) TokenDetail {
+	return TokenDetail{
+		Token:         TokenOf(s, now),
+		LastRefreshAt: timeString(s.LastRefreshAt),
+		NextRefreshAt: timeString(s.NextRefreshAt),
+		LastError:     s.LastError,
+		Failures:      s.Failures,
+	}
+}

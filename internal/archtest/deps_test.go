@@ -1,0 +1,137 @@
+// Package archtest keeps the dependency rules of DESIGN.md section 8: a small
+// core that knows nothing of sockets, browsers or notifications, with
+// adapters around it.
+package archtest
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/routecodex/token-daemon"
+
+// rules: for each package, what of this module and outside the standard
+// library it may depend on (directly or not). Prefixes match.
+// ours: allowed packages of this module; external: allowed packages outside
+// the standard library; forbidStd: standard-library packages it must not use.
+var rules = []rule{
+	{
+		pkg:      "internal/tokenfile",
+		ours:     nil,
+		external: []string{"github.com/gofrs/flock", "golang.org/x/sys"},
+	},
+	{
+		pkg:      "internal/provider",
+		ours:     []string{"internal/tokenfile"},
+		external: []string{"github.com/gofrs/flock", "golang.org/x/sys", "golang.org/x/oauth2"},
+	},
+	{
+		pkg:       "internal/daemon",
+		ours:      []string{"internal/tokenfile", "internal/provider"},
+		external:  []string{"github.com/gofrs/flock", "golang.org/x/sys", "golang.org/x/oauth2"},
+		forbidStd: []string{"net/http/httptest", "os/exec", "os/signal"},
+	},
+}
+
+func deps(t *testing.T, pkg string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", module+"/"+pkg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
+	}
+	var list []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if l != "" && l != module+"/"+pkg {
+			list = append(list, l)
+		}
+	}
+	return list
+}
+
+func stdDeps(t *testing.T, pkg string) map[string]bool {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if .Standard}}{{.ImportPath}}{{end}}", module+"/"+pkg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
+	}
+	m := map[string]bool{}
+	for _, l := range strings.Split(string(out), "\n") {
+		m[strings.TrimSpace(l)] = true
+	}
+	return m
+}
+
+func hasPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if s == p || strings.HasPrefix(s, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+type rule = struct {
+	pkg       string
+	ours      []string
+	external  []string
+	forbidStd []string
+}
+
+// violations lists what pkg depends on against rule r.
+func violations(t *testing.T, pkg string, r rule) []string {
+	var bad []string
+	for _, d := range deps(t, pkg) {
+		if strings.HasPrefix(d, module+"/") {
+			if !hasPrefix(strings.TrimPrefix(d, module+"/"), r.ours) {
+				bad = append(bad, d)
+			}
+			continue
+		}
+		if !hasPrefix(d, r.external) {
+			bad = append(bad, d)
+		}
+	}
+	std := stdDeps(t, pkg)
+	for _, f := range r.forbidStd {
+		if std[f] {
+			bad = append(bad, f)
+		}
+	}
+	return bad
+}
+
+func TestDependencyRules(t *testing.T) {
+	for _, r := range rules {
+		for _, d := range violations(t, r.pkg, r) {
+			t.Errorf("%s must not depend on %s (DESIGN.md section 8)", r.pkg, d)
+		}
+	}
+}
+
+// The checker must be able to fail: an adapter measured by the core's rule
+// breaks it.
+func TestDependencyRulesCatchAViolation(t *testing.T) {
+	core := rules[2]
+	if core.pkg != "internal/daemon" {
+		t.Fatalf("rules[2] is %s, want internal/daemon", core.pkg)
+	}
+	if len(violations(t, "internal/ipc", core)) == 0 {
+		t.Fatal("internal/ipc passes the core's rule; the checker cannot fail")
+	}
+}
+
+// The core must not run an HTTP server: net/http may come in through
+// provider (it is an HTTP client), but daemon's own files must not import it.
+func TestDaemonImportsNoNetHTTP(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{join .Imports \"\\n\"}}", module+"/internal/daemon").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, imp := range strings.Split(string(out), "\n") {
+		switch strings.TrimSpace(imp) {
+		case "net/http", "net", "github.com/fsnotify/fsnotify", "github.com/spf13/cobra":
+			t.Errorf("internal/daemon imports %s; the core knows nothing of sockets, servers or watching", imp)
+		}
+	}
+}

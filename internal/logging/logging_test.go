@@ -1,0 +1,55 @@
+package logging
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRotatingFileRotatesBySize(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "logs", "d.log")
+	r, err := OpenRotating(path, 100, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := []byte(strings.Repeat("x", 39) + "\n")
+	for i := 0; i < 10; i++ {
+		if _, err := r.Write(line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + ".1", path + ".2"} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if st.Size() > 100 {
+			t.Errorf("%s is %d bytes, limit 100", p, st.Size())
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %v, want 0600", p, st.Mode().Perm())
+		}
+	}
+	if _, err := os.Stat(path + ".3"); err == nil {
+		t.Error("kept more than 2 old files")
+	}
+}
+
+func TestSecretNamedAttributesAreMasked(t *testing.T) {
+	var buf bytes.Buffer
+	log := New(&buf, slog.LevelDebug)
+	log.Info("refreshed", "file", "qwen-oauth-1.json", "refresh_token", "supersecretvalue", "clientSecret", "fake-client-secret-abcdefghijk")
+	out := buf.String()
+	if strings.Contains(out, "supersecretvalue") || strings.Contains(out, "abcdefghijk") {
+		t.Fatalf("secret in log: %s", out)
+	}
+	if !strings.Contains(out, "qwen-oauth-1.json") {
+		t.Fatalf("file name masked: %s", out)
+	}
+}

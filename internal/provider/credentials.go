@@ -1,0 +1,132 @@
+package provider
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ClientsFileName is RouteCodex's local file of client credentials in the
+// auth dir: {"gemini-cli":{"clientId":"…","clientSecret":"…"},…}.
+const ClientsFileName = "oauth-clients.local.json"
+
+type credentials struct {
+	ID, Secret string
+}
+
+type clientsFileEntry struct {
+	ClientID     string `json:"clientId"`
+	ClientSecret string `json:"clientSecret"`
+}
+
+// envPrefix is ROUTECODEX_<P>_ for a provider name: gemini-cli → GEMINI_CLI.
+func envPrefix(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(name) {
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return "ROUTECODEX_" + b.String() + "_"
+}
+
+// secretEnvNames are the env names of the client secret, in order.
+func secretEnvNames(name string) []string {
+	names := []string{envPrefix(name) + "CLIENT_SECRET"}
+	if name == "gemini-cli" || name == "antigravity" {
+		// RouteCodex's own names.
+		names = append(names, envPrefix(name)+"GOOGLE_CLIENT_SECRET")
+	}
+	return names
+}
+
+// credentials resolves the client id and secret, first found wins: env,
+// config, oauth-clients.local.json (read now, so a file added later counts
+// without a restart), then the built-in public client id.
+func (c *client) credentials() (credentials, error) {
+	var cr credentials
+	cr.ID = c.getenv(envPrefix(c.name) + "CLIENT_ID")
+	if cr.ID == "" {
+		cr.ID = c.user.ClientID
+	}
+	if c.secret != secretNone {
+		for _, env := range secretEnvNames(c.name) {
+			if cr.Secret = c.getenv(env); cr.Secret != "" {
+				break
+			}
+		}
+		if cr.Secret == "" {
+			cr.Secret = c.user.ClientSecret
+		}
+	}
+	var fileErr error
+	if cr.ID == "" || (c.secret != secretNone && cr.Secret == "") {
+		entry, err := c.readClientsFile()
+		fileErr = err
+		if cr.ID == "" {
+			cr.ID = entry.ClientID
+		}
+		if c.secret != secretNone && cr.Secret == "" {
+			cr.Secret = entry.ClientSecret
+		}
+	}
+	if cr.ID == "" {
+		cr.ID = c.def.ClientID
+	}
+	if cr.ID == "" {
+		return cr, &Error{Provider: c.name, Class: Misconfigured,
+			Description: fmt.Sprintf("no client id: set env %sCLIENT_ID or tokenDaemon.providers.%s.clientId in config.json", envPrefix(c.name), c.name)}
+	}
+	if c.secret == secretRequired && cr.Secret == "" {
+		msg := fmt.Sprintf("no client secret: set env %s, or tokenDaemon.providers.%s.clientSecret in config.json, or {%q:{\"clientSecret\":\"…\"}} in %s",
+			strings.Join(secretEnvNames(c.name), " or "), c.name, c.name, c.clientsFilePath())
+		if fileErr != nil {
+			msg += " (" + fileErr.Error() + ")"
+		}
+		return cr, &Error{Provider: c.name, Class: Misconfigured, Description: msg, Err: fileErr}
+	}
+	return cr, nil
+}
+
+func (c *client) clientsFilePath() string {
+	if c.authDir == "" {
+		return filepath.Join("<auth dir>", ClientsFileName)
+	}
+	return filepath.Join(c.authDir, ClientsFileName)
+}
+
+// readClientsFile returns this provider's entry; a missing file or entry is
+// not an error.
+func (c *client) readClientsFile() (clientsFileEntry, error) {
+	if c.authDir == "" {
+		return clientsFileEntry{}, nil
+	}
+	path := c.clientsFilePath()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return clientsFileEntry{}, nil
+	}
+	if err != nil {
+		return clientsFileEntry{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(data, &all); err != nil {
+		// The syntax error names a position, never file content.
+		return clientsFileEntry{}, fmt.Errorf("%s is not a JSON object: %w", path, err)
+	}
+	raw, ok := all[c.name]
+	if !ok {
+		return clientsFileEntry{}, nil
+	}
+	var e clientsFileEntry
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return clientsFileEntry{}, fmt.Errorf("%s: entry %q must be {\"clientId\":…,\"clientSecret\":…}", path, c.name)
+	}
+	return e, nil
+}

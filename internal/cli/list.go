@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/routecodex/token-daemon/internal/i18n"
+	"github.com/routecodex/token-daemon/internal/ipc"
+)
+
+// ListOptions are the flags of `token-daemon list`.
+type ListOptions struct {
+	Expiring bool
+	Within   string // a Go duration; "" means refreshAheadMinutes
+	Provider string
+	JSON     bool
+
+	withinSet bool // --within given, even as ""
+}
+
+// NewCmdList is `routecodex token-daemon list`.
+func NewCmdList(f *Factory) *cobra.Command {
+	opts := &ListOptions{}
+	cmd := &cobra.Command{
+		Use:   "list [--expiring [--within 2h]] [--provider P] [--json]",
+		Short: "List the token files of the auth dir (works without the daemon)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.withinSet = cmd.Flags().Changed("within")
+			return runList(f, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Expiring, "expiring", false, "only files that have stopped working or expire within the window")
+	cmd.Flags().StringVar(&opts.Within, "within", "", "window of --expiring, a duration such as 2h or 90m (default refreshAheadMinutes)")
+	cmd.Flags().StringVar(&opts.Provider, "provider", "", "only files of this provider")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, `print {"tokens":[…]} as JSON`)
+	return cmd
+}
+
+func runList(f *Factory, opts *ListOptions) error {
+	s, err := f.Settings()
+	if err != nil {
+		return err
+	}
+	flt := tokenFilter{Provider: opts.Provider, Expiring: opts.Expiring, Within: s.Config.RefreshAhead()}
+	if opts.withinSet || opts.Within != "" {
+		if !opts.Expiring {
+			return errors.New(i18n.T(s.Lang, i18n.ErrWithinNeedsExp))
+		}
+		d, err := time.ParseDuration(opts.Within)
+		if err != nil || d <= 0 {
+			return errors.New(i18n.T(s.Lang, i18n.ErrWithinInvalid, opts.Within))
+		}
+		flt.Within = d
+	}
+	if opts.Provider != "" {
+		if err := checkProvider(s, opts.Provider); err != nil {
+			return err
+		}
+	}
+	now := f.Now()
+	states, err := scanStates(s, now)
+	if err != nil {
+		return err
+	}
+	states = filterStates(states, flt, now)
+	tokens := make([]ipc.Token, 0, len(states))
+	for _, st := range states {
+		tokens = append(tokens, ipc.TokenOf(st, now))
+	}
+	if opts.JSON {
+		return writeJSON(f, ipc.List{Tokens: tokens})
+	}
+	if len(tokens) == 0 {
+		msg := i18n.T(s.Lang, i18n.NoTokens, s.Paths.AuthDir)
+		if opts.Expiring {
+			msg = i18n.T(s.Lang, i18n.NoExpiringTokens, flt.Within)
+		}
+		_, err := fmt.Fprintln(f.IO.Out, msg)
+		return err
+	}
+	return tokenTable(f.IO.Out, s.Lang, tokens, now, f.location())
+}
+
+// writeJSON prints v with a two-space indent, the documented `--json` form.
+func writeJSON(f *Factory, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode json: %w", err)
+	}
+	_, err = f.IO.Out.Write(append(data, '\n'))
+	return err
+}

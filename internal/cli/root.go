@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"errors"
+
+	"github.com/spf13/cobra"
+
+	"github.com/routecodex/token-daemon/internal/i18n"
+)
+
+// NewRootCmd is the `routecodex` command with its global flags --config and
+// --lang. Errors are returned, never printed: main prints one sentence.
+func NewRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "routecodex",
+		Short:         "RouteCodex companion tools",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.PersistentFlags().StringVar(&f.ConfigFlag, "config", "", "config file (default $ROUTECODEX_CONFIG or <home>/config.json)")
+	root.PersistentFlags().StringVar(&f.LangFlag, "lang", "", "language of the output: zh or en (default from config or LANG)")
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError(f, c, err)
+	})
+	root.AddCommand(NewCmdTokenDaemon(f))
+	return root
+}
+
+// NewCmdTokenDaemon is the `token-daemon` command group. New subcommands
+// are added to tokenDaemonCommands.
+func NewCmdTokenDaemon(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "token-daemon",
+		Short: "Keep RouteCodex's OAuth token files valid",
+		// Cobra only rejects unknown subcommands of the root; say it here
+		// too rather than printing help and exiting 0.
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				lang, _ := f.Lang()
+				return errors.New(i18n.T(lang, i18n.ErrUnknownCommand, args[0], c.CommandPath()))
+			}
+			return c.Help()
+		},
+	}
+	cmd.AddCommand(tokenDaemonCommands(f)...)
+	return cmd
+}
+
+// tokenDaemonCommands are the subcommands of `token-daemon`.
+func tokenDaemonCommands(f *Factory) []*cobra.Command {
+	return []*cobra.Command{
+		NewCmdList(f),
+		NewCmdStatus(f),
+	}
+}
+
+func usageError(f *Factory, c *cobra.Command, err error) error {
+	lang, _ := f.Lang()
+	return errors.New(i18n.T(lang, i18n.ErrUsageHint, err, c.CommandPath()))
+}

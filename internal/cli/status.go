@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/routecodex/token-daemon/internal/i18n"
+	"github.com/routecodex/token-daemon/internal/ipc"
+)
+
+// StatusOptions are the flags of `token-daemon status`.
+type StatusOptions struct {
+	JSON bool
+}
+
+// NewCmdStatus is `routecodex token-daemon status`.
+func NewCmdStatus(f *Factory) *cobra.Command {
+	opts := &StatusOptions{}
+	cmd := &cobra.Command{
+		Use:   "status [--json]",
+		Short: "Show the daemon and every token; exit 3 when the daemon is not running",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runStatus(cmd.Context(), f, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the status as JSON")
+	return cmd
+}
+
+func runStatus(ctx context.Context, f *Factory, opts *StatusOptions) error {
+	s, err := f.Settings()
+	if err != nil {
+		return err
+	}
+	st, err := daemonStatus(ctx, f, s)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		if err := writeJSON(f, st); err != nil {
+			return err
+		}
+	} else if err := writeStatus(f, s.Lang, st); err != nil {
+		return err
+	}
+	if !st.Daemon.Running {
+		return &ExitError{Code: ExitNotRunning}
+	}
+	return nil
+}
+
+// daemonStatus asks the daemon when there is a client, else (or when no
+// daemon answers) computes the status from the files.
+func daemonStatus(ctx context.Context, f *Factory, s *Settings) (*ipc.Status, error) {
+	if f.DaemonStatus != nil {
+		st, err := f.DaemonStatus(ctx, s.Paths)
+		if err == nil {
+			return st, nil
+		}
+		if !errors.Is(err, ErrDaemonNotRunning) {
+			return nil, err
+		}
+	}
+	now := f.Now()
+	states, err := scanStates(s, now)
+	if err != nil {
+		return nil, err
+	}
+	st := &ipc.Status{
+		Daemon: ipc.DaemonInfo{Running: false, AuthDir: s.Paths.AuthDir, Version: f.Version},
+		Tokens: make([]ipc.TokenDetail, 0, len(states)),
+	}
+	for _, ts := range states {
+		st.Tokens = append(st.Tokens, ipc.DetailOf(ts, now))
+	}
+	return st, nil
+}
+
+// writeStatus prints the header (running or not, PID, watched dir) and the
+// token table.
+func writeStatus(f *Factory, lang i18n.Lang, st *ipc.Status) error {
+	var b strings.Builder
+	if st.Daemon.Running {
+		b.WriteString(i18n.T(lang, i18n.DaemonRunning, st.Daemon.PID))
+	} else {
+		b.WriteString(i18n.T(lang, i18n.DaemonNotRunning))
+	}
+	b.WriteByte('\n')
+	b.WriteString(i18n.T(lang, i18n.WatchedDir, st.Daemon.AuthDir))
+	b.WriteByte('\n')
+	if st.Daemon.WebURL != "" {
+		b.WriteString(i18n.T(lang, i18n.WebURL, st.Daemon.WebURL))
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	if _, err := fmt.Fprint(f.IO.Out, b.String()); err != nil {
+		return err
+	}
+	tokens := make([]ipc.Token, len(st.Tokens))
+	for i, t := range st.Tokens {
+		tokens[i] = t.Token
+	}
+	if len(tokens) == 0 {
+		_, err := fmt.Fprintln(f.IO.Out, i18n.T(lang, i18n.NoTokens, st.Daemon.AuthDir))
+		return err
+	}
+	return tokenTable(f.IO.Out, lang, tokens, f.Now(), f.location())
+}

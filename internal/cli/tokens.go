@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/routecodex/token-daemon/internal/config"
+	"github.com/routecodex/token-daemon/internal/daemon"
+	"github.com/routecodex/token-daemon/internal/i18n"
+	"github.com/routecodex/token-daemon/internal/tokenfile"
+)
+
+// scanStates reads the auth dir directly (no daemon) and returns the state
+// of every token file at now, sorted by file name.
+func scanStates(s *Settings, now time.Time) ([]daemon.TokenState, error) {
+	files, err := tokenfile.Scan(s.Paths.AuthDir, s.Config.FileOptions())
+	if err != nil {
+		return nil, authDirError(s.Lang, s.Paths, err)
+	}
+	ahead := s.Config.RefreshAhead()
+	states := make([]daemon.TokenState, 0, len(files))
+	for _, f := range files {
+		states = append(states, daemon.StateOf(f, now, ahead))
+	}
+	return states, nil
+}
+
+// authDirError is the one sentence for an auth dir that cannot be listed.
+func authDirError(lang i18n.Lang, p config.Paths, err error) error {
+	dir := p.AuthDir
+	if errors.Is(err, fs.ErrNotExist) {
+		return errors.New(i18n.T(lang, i18n.ErrAuthDirMissing, dir, p.AuthDirFrom))
+	}
+	cause := err
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		cause = pe.Err // the path is in the sentence already
+	}
+	return errors.New(i18n.T(lang, i18n.ErrAuthDirUnreadable, dir, cause))
+}
+
+// checkProvider accepts a built-in or configured provider name.
+func checkProvider(s *Settings, name string) error {
+	known := s.Config.KnownProviders()
+	for _, k := range known {
+		if k == name {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s", i18n.T(s.Lang, i18n.ErrUnknownProvider, name, joinNames(known)))
+}
+
+func joinNames(names []string) string {
+	out := ""
+	for i, n := range names {
+		if i > 0 {
+			out += ", "
+		}
+		out += n
+	}
+	return out
+}
+
+// tokenFilter selects the tokens of `list`.
+type tokenFilter struct {
+	Provider string // "" means all
+	Expiring bool
+	Within   time.Duration // window of Expiring
+}
+
+// keep reports whether st passes the filter at now. With Expiring (DESIGN.md
+// section 6) it keeps every file that has stopped working or will within the
+// window: expiring, expired, needs_reauth and refresh_failed, and valid files
+// with an expiry inside the window; never static, invalid, or a valid file
+// without an expiry (an API key).
+func (flt tokenFilter) keep(st daemon.TokenState, now time.Time) bool {
+	if flt.Provider != "" && st.Provider != flt.Provider {
+		return false
+	}
+	if !flt.Expiring {
+		return true
+	}
+	switch st.Status {
+	case tokenfile.StatusExpiring, tokenfile.StatusExpired, tokenfile.StatusNeedsReauth, tokenfile.StatusRefreshFailed:
+		return true
+	case tokenfile.StatusValid:
+		return !st.ExpiresAt.IsZero() && st.ExpiresAt.Sub(now) <= flt.Within
+	default:
+		return false
+	}
+}
+
+func filterStates(states []daemon.TokenState, flt tokenFilter, now time.Time) []daemon.TokenState {
+	out := make([]daemon.TokenState, 0, len(states))
+	for _, st := range states {
+		if flt.keep(st, now) {
+			out = append(out, st)
+		}
+	}
+	return out
+}

@@ -1,0 +1,135 @@
+package tokenfile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Skip reports whether a directory entry name is never a token file:
+// backups, hidden files (our locks and temporary files among them),
+// RouteCodex's client-secret file, deepseek account files and non-JSON
+// files.
+func Skip(name string) bool {
+	return strings.Contains(name, ".bak") ||
+		strings.HasPrefix(name, ".") ||
+		name == "oauth-clients.local.json" ||
+		strings.HasPrefix(name, "deepseek-account-") ||
+		!strings.HasSuffix(name, ".json")
+}
+
+// Read reads and parses one file (at most MaxFileSize bytes). Like Parse it
+// never fails: an unreadable or oversized file comes back with Invalid set.
+func Read(path string, opts Options) *File {
+	data, info, err := readLimited(path)
+	var f *File
+	switch {
+	case errors.Is(err, errTooLarge):
+		f = Parse(path, nil, opts)
+		f.Invalid = reasonTooLarge
+	case err != nil:
+		f = Parse(path, nil, opts)
+		f.Invalid = "unreadable: " + describe(err)
+	default:
+		f = Parse(path, data, opts)
+	}
+	if info != nil {
+		f.Size = info.Size()
+		f.Mode = info.Mode()
+		f.ModTime = info.ModTime()
+	}
+	return f
+}
+
+var errTooLarge = errors.New("larger than 1 MiB")
+
+// readLimited reads a regular file of at most MaxFileSize bytes without ever
+// reading more than that (the size can change between stat and read).
+func readLimited(path string) ([]byte, fs.FileInfo, error) {
+	// Stat before open: opening a FIFO planted in the auth dir would block.
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, info, errors.New("not a regular file")
+	}
+	if info.Size() > MaxFileSize {
+		return nil, info, errTooLarge
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, info, err
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, MaxFileSize+1))
+	if err != nil {
+		return nil, info, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, info, errTooLarge
+	}
+	return data, info, nil
+}
+
+// describe is the OS reason of err without the path, which the caller shows
+// beside it anyway.
+func describe(err error) string {
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		return pathErr.Err.Error()
+	}
+	return err.Error()
+}
+
+// Scan reads every token file directly in dir, sorted by name. Directories,
+// skipped names and symlinks whose target is outside dir (or missing) are
+// left out; symlinks to a file inside dir are followed.
+func Scan(dir string, opts Options) ([]*File, error) {
+	entries, err := os.ReadDir(dir) // sorted by name
+	if err != nil {
+		return nil, fmt.Errorf("scan auth dir %s: %w", dir, err)
+	}
+	var root string // resolved dir, computed only when a symlink needs it
+	files := make([]*File, 0, len(entries))
+	for _, e := range entries {
+		name := e.Name()
+		if Skip(name) || e.IsDir() {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		if e.Type()&fs.ModeSymlink != 0 {
+			if root == "" {
+				if root, err = filepath.EvalSymlinks(dir); err != nil {
+					return nil, fmt.Errorf("scan auth dir %s: %w", dir, err)
+				}
+			}
+			if !linkStaysIn(root, path) {
+				continue
+			}
+		} else if !e.Type().IsRegular() {
+			continue // sockets, FIFOs, devices
+		}
+		files = append(files, Read(path, opts))
+	}
+	return files, nil
+}
+
+// linkStaysIn reports whether the symlink at path resolves to an existing
+// non-directory inside root.
+func linkStaysIn(root, path string) bool {
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(root, target)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return false
+	}
+	info, err := os.Stat(target)
+	return err == nil && !info.IsDir()
+}

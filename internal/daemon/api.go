@@ -108,7 +108,6 @@ type Deps struct {
 	Rand      func() float64 // [0,1), for jitter; nil means math/rand
 }
 
-
 // Clock is the daemon's only source of time, so that tests never sleep.
 type Clock interface {
 	Now() time.Time

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/gofrs/flock"
@@ -35,8 +34,6 @@ func Write(path string, u Update, ifRefreshToken *string) (WriteResult, error) {
 		return WriteResult{}, fmt.Errorf("write token file %s: %w", path, err)
 	}
 	defer unlock()
-	removeStaleTemps(target)
-
 	data, info, err := readLimited(target)
 	if err != nil {
 		return WriteResult{}, fmt.Errorf("write token file %s: read: %w", path, err)
@@ -125,7 +122,10 @@ func writeTemp(path string, data []byte, mode fs.FileMode) (string, error) {
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	// One fixed name per token file: every writer holds the file's lock, so
+	// no two use it at once, and a temp left by a killed writer is simply
+	// overwritten by the next one (no directory scan on the hot path).
+	tmp, err := os.OpenFile(filepath.Join(dir, "."+name+".tmp"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return "", fmt.Errorf("create temporary file: %w", err)
 	}
@@ -144,26 +144,6 @@ func writeTemp(path string, data []byte, mode fs.FileMode) (string, error) {
 		return "", fmt.Errorf("write temporary file: %w", err)
 	}
 	return tmp.Name(), nil
-}
-
-// removeStaleTemps removes the temporary files a writer of path killed
-// half-way left behind. Every writer makes them only under the file's lock,
-// which the caller holds, so none of them is in use. Best effort.
-func removeStaleTemps(path string) {
-	dir, name := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	prefix := "." + name + ".tmp-"
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), prefix) && e.Type().IsRegular() {
-			_ = os.Remove(filepath.Join(dir, e.Name()))
-		}
-	}
 }
 
 // replaceFile atomically replaces path with data: a reader sees the whole

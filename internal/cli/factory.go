@@ -71,6 +71,16 @@ func NewFactory() *Factory {
 		Now:      time.Now,
 		Location: time.Local,
 		Version:  Version,
+		DaemonStatus: func(ctx context.Context, p config.Paths) (*ipc.Status, error) {
+			st, err := ipc.NewClient(p.Socket).Status(ctx)
+			if errors.Is(err, ipc.ErrNotRunning) {
+				return nil, ErrDaemonNotRunning
+			}
+			if err != nil {
+				return nil, err
+			}
+			return &st, nil
+		},
 	}
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,7 +32,7 @@ func NewCmdList(f *Factory) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.withinSet = cmd.Flags().Changed("within")
-			return runList(f, opts)
+			return runList(cmd.Context(), f, opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Expiring, "expiring", false, "only files that have stopped working or expire within the window")
@@ -41,7 +42,7 @@ func NewCmdList(f *Factory) *cobra.Command {
 	return cmd
 }
 
-func runList(f *Factory, opts *ListOptions) error {
+func runList(ctx context.Context, f *Factory, opts *ListOptions) error {
 	s, err := f.Settings()
 	if err != nil {
 		return err
@@ -63,7 +64,7 @@ func runList(f *Factory, opts *ListOptions) error {
 		}
 	}
 	now := f.Now()
-	states, err := scanStates(s, now)
+	states, err := currentStates(ctx, f, s, now)
 	if err != nil {
 		return err
 	}

@@ -53,8 +53,11 @@ func NewCmdTokenDaemon(f *Factory) *cobra.Command {
 // tokenDaemonCommands are the subcommands of `token-daemon`.
 func tokenDaemonCommands(f *Factory) []*cobra.Command {
 	return []*cobra.Command{
-		NewCmdList(f),
+		NewCmdStart(f),
+		NewCmdStop(f),
 		NewCmdStatus(f),
+		NewCmdList(f),
+		NewCmdRefresh(f),
 	}
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,6 +10,7 @@ import (
 	"github.com/routecodex/token-daemon/internal/config"
 	"github.com/routecodex/token-daemon/internal/daemon"
 	"github.com/routecodex/token-daemon/internal/i18n"
+	"github.com/routecodex/token-daemon/internal/ipc"
 	"github.com/routecodex/token-daemon/internal/tokenfile"
 )
 
@@ -100,4 +102,47 @@ func filterStates(states []daemon.TokenState, flt tokenFilter, now time.Time) []
 		}
 	}
 	return out
+}
+
+// currentStates asks the running daemon (which also knows which tokens are
+// refreshing, failed or need a login), else reads the files directly.
+func currentStates(ctx context.Context, f *Factory, s *Settings, now time.Time) ([]daemon.TokenState, error) {
+	if f.DaemonStatus != nil {
+		st, err := f.DaemonStatus(ctx, s.Paths)
+		if err == nil {
+			return statesFromWire(st.Tokens), nil
+		}
+		if !errors.Is(err, ErrDaemonNotRunning) {
+			return nil, err
+		}
+	}
+	return scanStates(s, now)
+}
+
+// statesFromWire turns the daemon's answer back into core states, so that
+// one filter and one table serve both sources.
+func statesFromWire(tokens []ipc.TokenDetail) []daemon.TokenState {
+	out := make([]daemon.TokenState, 0, len(tokens))
+	for _, t := range tokens {
+		out = append(out, daemon.TokenState{
+			File: t.File, Path: t.Path, Provider: t.Provider, Alias: t.Alias,
+			DisplayName: t.DisplayName, Email: t.Email,
+			Status: tokenfile.Status(t.Status), Reason: t.Reason,
+			ExpiresAt: parseWireTime(t.ExpiresAt), Refreshable: t.Refreshable,
+			LastRefreshAt: parseWireTime(t.LastRefreshAt), NextRefreshAt: parseWireTime(t.NextRefreshAt),
+			LastError: t.LastError, Failures: t.Failures,
+		})
+	}
+	return out
+}
+
+func parseWireTime(s *string) time.Time {
+	if s == nil {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, *s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }

@@ -70,6 +70,23 @@ const (
 	ErrUsageHint         Key = "err.usageHint"      // %v: cause, %s: command path
 )
 
+// Desktop notifications (internal/notify).
+const (
+	NotifyTitle         Key = "notify.title"
+	NotifyNeedsReauth   Key = "notify.needsReauth"
+	NotifyRefreshFailed Key = "notify.refreshFailed"
+	NotifyRefreshed     Key = "notify.refreshed"
+	NotifyMissing       Key = "notify.missing"
+	NotifyWriteFailed   Key = "notify.writeFailed"
+	NotifyFile          Key = "notify.file"      // %s: file name
+	NotifyAccount       Key = "notify.account"   // %s: display name
+	NotifyReason        Key = "notify.reason"    // %s: why
+	NotifyLoginHint     Key = "notify.loginHint" // %s: file name
+	NotifyActionOpen    Key = "notify.action.open"
+	NotifyActionDetails Key = "notify.action.details"
+	NotifyActionLater   Key = "notify.action.later"
+)
+
 var catalogs = map[Lang]map[Key]string{ZH: zh, EN: en}
 
 // Parse turns "zh", "en" (any case, with or without a region such as
@@ -148,3 +165,74 @@ func Remaining(lang Lang, d time.Duration) string {
 		return T(lang, RemainUnderMinute)
 	}
 }
+
+// Auth pages (internal/authflow): the re-authentication web pages.
+const (
+	AuthIndexTitle         Key = "auth.indexTitle"
+	AuthPageTitle          Key = "auth.pageTitle"
+	AuthFile               Key = "auth.file"
+	AuthAccount            Key = "auth.account"
+	AuthStatus             Key = "auth.status"
+	AuthExpires            Key = "auth.expires"
+	AuthLoginWith          Key = "auth.loginWith" // %s: provider label
+	AuthReauth             Key = "auth.reauth"
+	AuthHintUpdate         Key = "auth.hintUpdate"
+	AuthCannotReauth       Key = "auth.cannotReauth" // %s: why
+	AuthWhyStatic          Key = "auth.whyStatic"
+	AuthWhyUnknownProvider Key = "auth.whyUnknownProvider"
+	AuthWhyNoFlow          Key = "auth.whyNoFlow" // %s: provider
+	AuthAddAccount         Key = "auth.addAccount"
+	AuthAliasLabel         Key = "auth.aliasLabel"
+	AuthUnknownGroup       Key = "auth.unknownGroup"
+	AuthNoAccounts         Key = "auth.noAccounts"
+	AuthNewAccount         Key = "auth.newAccount" // %s: provider
+	AuthDeviceTitle        Key = "auth.deviceTitle"
+	AuthDeviceCode         Key = "auth.deviceCode"
+	AuthDeviceOpen         Key = "auth.deviceOpen"
+	AuthDeviceWaiting      Key = "auth.deviceWaiting"
+	AuthSuccessTitle       Key = "auth.successTitle"
+	AuthSuccessCreated     Key = "auth.successCreated"
+	AuthCloseWindow        Key = "auth.closeWindow"
+	AuthErrorTitle         Key = "auth.errorTitle"
+	AuthRetry              Key = "auth.retry"
+	AuthAllAccounts        Key = "auth.allAccounts"
+	AuthErrDenied          Key = "auth.err.denied"
+	AuthErrState           Key = "auth.err.state"
+	AuthErrExpired         Key = "auth.err.expired"
+	AuthErrExchange        Key = "auth.err.exchange" // %s: cause
+	AuthErrIdentity        Key = "auth.err.identity" // %s: cause
+	AuthErrWrite           Key = "auth.err.write"    // %s: cause
+	AuthErrProvider        Key = "auth.err.provider" // %s: error code
+	AuthErrCanceled        Key = "auth.err.canceled"
+	AuthErrStart           Key = "auth.err.start" // %s: cause
+	AuthMismatchTitle      Key = "auth.mismatchTitle"
+	AuthMismatchBody       Key = "auth.mismatchBody" // %s file, %s old account, %s new account
+	AuthSaveNew            Key = "auth.saveNew"
+	AuthWarnEnrich         Key = "auth.warnEnrich"   // %s: cause
+	AuthWarnProject        Key = "auth.warnProject"  // %s: cause
+	AuthPortFallback       Key = "auth.portFallback" // %d: first port, %s: base URL
+	AuthForbidden          Key = "auth.forbidden"
+	AuthNotFound           Key = "auth.notFound" // %s: what
+	AuthPending            Key = "auth.pending"
+)
+
+// The daemon's process commands: start, stop, refresh (internal/cli).
+const (
+	DaemonStarted          Key = "daemon.started"        // %d: PID
+	DaemonAlreadyRunning   Key = "daemon.alreadyRunning" // %d: PID
+	DaemonStopped          Key = "daemon.stopped"
+	DaemonWasNotRunning    Key = "daemon.wasNotRunning"
+	DaemonDisabled         Key = "daemon.disabled"    // %s: config file
+	DaemonStartFailed      Key = "daemon.startFailed" // %v: cause, %s: log path
+	DaemonStopTimeout      Key = "daemon.stopTimeout" // %d: PID
+	DaemonStartedAt        Key = "daemon.startedAt"   // %s: time
+	RefreshInProcess       Key = "refresh.inProcess"
+	RefreshOK              Key = "refresh.ok"     // %s: file
+	RefreshFailedLine      Key = "refresh.failed" // %s: file, %s: why
+	RefreshNothing         Key = "refresh.nothing"
+	ErrRefreshArgs         Key = "err.refreshArgs"
+	ErrAmbiguous           Key = "err.ambiguous"         // %q: query, %s: candidates
+	ErrNoSuchToken         Key = "err.noSuchToken"       // %q: query
+	ErrSomeRefreshFailed   Key = "err.someRefreshFailed" // %d: count
+	ErrServerCommandFailed Key = "err.serverCommand"     // %q: command, %v: cause
+)

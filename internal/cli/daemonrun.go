@@ -1,0 +1,177 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/routecodex/token-daemon/internal/daemon"
+	"github.com/routecodex/token-daemon/internal/i18n"
+	"github.com/routecodex/token-daemon/internal/ipc"
+	"github.com/routecodex/token-daemon/internal/lifecycle"
+	"github.com/routecodex/token-daemon/internal/logging"
+	"github.com/routecodex/token-daemon/internal/provider"
+	"github.com/routecodex/token-daemon/internal/tokenfile"
+	"github.com/routecodex/token-daemon/internal/watch"
+)
+
+// Log rotation of <home>/logs/token-daemon.log.
+const (
+	logMaxBytes = 5 << 20
+	logKeep     = 3
+)
+
+// tokenRequestTimeout bounds one HTTP exchange with a provider, so a hung
+// server is a transient failure rather than a stuck refresh slot.
+const tokenRequestTimeout = 30 * time.Second
+
+// newRegistry builds the providers from config, reading secrets from the
+// environment and <auth dir>/oauth-clients.local.json.
+func newRegistry(f *Factory, s *Settings) (*provider.Registry, error) {
+	return provider.NewRegistry(provider.RegistryOptions{
+		Settings:   s.Config.Providers,
+		AuthDir:    s.Paths.AuthDir,
+		Getenv:     f.getenv,
+		HTTPClient: &http.Client{Timeout: tokenRequestTimeout},
+		Now:        time.Now,
+		Sleep:      sleepContext,
+	})
+}
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// openLogger opens the daemon log; in the foreground of a terminal the log
+// also goes to stderr, in the background it goes to the file only.
+func openLogger(f *Factory, s *Settings, background bool) (*slog.Logger, io.Closer, error) {
+	file, err := logging.OpenRotating(s.Paths.DaemonLog, logMaxBytes, logKeep)
+	if err != nil {
+		return nil, nil, err
+	}
+	var w io.Writer = file
+	if !background {
+		w = io.MultiWriter(file, f.IO.ErrOut)
+	}
+	return logging.New(w, slog.LevelInfo), file, nil
+}
+
+// runDaemon is the daemon process: single instance per home, core, watcher
+// and local API, until ctx ends or a client asks it to stop.
+func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) error {
+	pidFile, err := lifecycle.AcquirePIDFile(s.Paths.PIDFile)
+	var already *lifecycle.AlreadyRunningError
+	if errors.As(err, &already) {
+		_, err := fmt.Fprintln(f.IO.Out, i18n.T(s.Lang, i18n.DaemonAlreadyRunning, already.PID))
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	defer pidFile.Release()
+
+	logger, logFile, err := openLogger(f, s, background)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+
+	registry, err := newRegistry(f, s)
+	if err != nil {
+		return err
+	}
+	cfg := s.Config
+	fileOpts := cfg.FileOptions()
+	fileOpts.Generic = registry.Generic()
+	coreCfg := s.CoreConfig()
+	coreCfg.FileOptions = fileOpts
+	core, err := daemon.New(coreCfg, daemon.Deps{
+		Clock:     daemon.SystemClock(),
+		Providers: registry,
+		Logger:    logger,
+	})
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+
+	ln, err := ipc.Listen(s.Paths.Socket)
+	if err != nil {
+		return err
+	}
+	startedAt := time.Now()
+	info := func() ipc.DaemonInfo {
+		at := startedAt.UTC().Format(time.RFC3339)
+		return ipc.DaemonInfo{
+			Running: true, PID: os.Getpid(), AuthDir: s.Paths.AuthDir,
+			StartedAt: &at, Version: f.Version,
+		}
+	}
+	srv := ipc.NewServer(core, info, ipc.ServerOptions{Logger: logger, Shutdown: stop})
+
+	leader, err := lifecycle.ClaimLeader(s.Paths.Home, os.Getpid(), startedAt)
+	if err != nil {
+		logger.Warn("cannot claim RouteCodex's token-manager leader file", "err", err)
+	}
+	defer leader.Release()
+
+	logger.Info("token daemon starting", "pid", os.Getpid(), "authDir", s.Paths.AuthDir, "version", f.Version)
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	run := func(name string, fn func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(); err != nil && ctx.Err() == nil {
+				errs <- fmt.Errorf("%s: %w", name, err)
+				stop()
+			}
+		}()
+	}
+	run("core", func() error { return core.Run(ctx) })
+	run("watch", func() error {
+		return watch.Run(ctx, s.Paths.AuthDir, watch.Options{Logger: logger, Skip: watchSkip}, core.FileChanged)
+	})
+	// Answer on the socket only once the first scan is done, so that the
+	// first `status` after `start` is complete.
+	select {
+	case <-core.Ready():
+	case <-ctx.Done():
+	}
+	if ctx.Err() != nil {
+		_ = ln.Close() // removes the socket file
+	} else {
+		run("api", func() error { return srv.Serve(ctx, ln) })
+	}
+
+	<-ctx.Done()
+	wg.Wait()
+	close(errs)
+	logger.Info("token daemon stopped", "pid", os.Getpid())
+	return <-errs
+}
+
+// watchSkip passes the clients file through to the core: a user who adds a
+// missing client secret there should not have to restart the daemon.
+func watchSkip(name string) bool {
+	if name == provider.ClientsFileName {
+		return false
+	}
+	return tokenfile.Skip(name)
+}

@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/routecodex/token-daemon/internal/daemon"
+	"github.com/routecodex/token-daemon/internal/i18n"
+	"github.com/routecodex/token-daemon/internal/ipc"
+)
+
+// RefreshOptions are the flags and arguments of `token-daemon refresh`.
+type RefreshOptions struct {
+	Names []string
+	All   bool
+}
+
+// NewCmdRefresh is `routecodex token-daemon refresh <name>… | --all`.
+func NewCmdRefresh(f *Factory) *cobra.Command {
+	opts := &RefreshOptions{}
+	cmd := &cobra.Command{
+		Use:   "refresh <name>… | --all",
+		Short: "Refresh tokens now (through the daemon, or in this process when none runs)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Names = args
+			return runRefresh(cmd.Context(), f, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.All, "all", false, "refresh every refreshable token")
+	return cmd
+}
+
+func runRefresh(ctx context.Context, f *Factory, opts *RefreshOptions) error {
+	s, err := f.Settings()
+	if err != nil {
+		return err
+	}
+	if len(opts.Names) == 0 && !opts.All {
+		return errors.New(i18n.T(s.Lang, i18n.ErrRefreshArgs))
+	}
+	outcomes, err := ipc.NewClient(s.Paths.Socket).Refresh(ctx, opts.Names, opts.All)
+	if errors.Is(err, ipc.ErrNotRunning) {
+		if _, err := fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.RefreshInProcess)); err != nil {
+			return err
+		}
+		outcomes, err = refreshInProcess(ctx, f, s, opts)
+	}
+	if err != nil {
+		return apiErrorSentence(s.Lang, err)
+	}
+	if len(outcomes) == 0 {
+		_, err := fmt.Fprintln(f.IO.Out, i18n.T(s.Lang, i18n.RefreshNothing))
+		return err
+	}
+	failed := 0
+	for _, o := range outcomes {
+		line := i18n.T(s.Lang, i18n.RefreshOK, o.File)
+		if o.Error != "" {
+			failed++
+			line = i18n.T(s.Lang, i18n.RefreshFailedLine, o.File, o.Error)
+		}
+		if _, err := fmt.Fprintln(f.IO.Out, line); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return &ExitError{Code: ExitFailure, Err: errors.New(i18n.T(s.Lang, i18n.ErrSomeRefreshFailed, failed))}
+	}
+	return nil
+}
+
+// apiErrorSentence turns the daemon's name-resolution answers into the
+// same sentences as in-process resolution.
+func apiErrorSentence(lang i18n.Lang, err error) error {
+	var apiErr *ipc.APIError
+	if errors.As(err, &apiErr) && apiErr.Status == http.StatusConflict && len(apiErr.Candidates) > 0 {
+		return errors.New(i18n.T(lang, i18n.ErrAmbiguous, queryOf(apiErr.Message), strings.Join(apiErr.Candidates, ", ")))
+	}
+	if errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound {
+		return errors.New(i18n.T(lang, i18n.ErrNoSuchToken, queryOf(apiErr.Message)))
+	}
+	return err
+}
+
+// queryOf pulls the quoted name out of the daemon's sentence, if any.
+func queryOf(msg string) string {
+	if i := strings.IndexByte(msg, '"'); i >= 0 {
+		if j := strings.IndexByte(msg[i+1:], '"'); j >= 0 {
+			return msg[i+1 : i+1+j]
+		}
+	}
+	return msg
+}
+
+// refreshInProcess runs a core without automatic refresh, only for this
+// request, when no daemon is running.
+func refreshInProcess(ctx context.Context, f *Factory, s *Settings, opts *RefreshOptions) ([]ipc.RefreshOutcome, error) {
+	logger, logFile, err := openLogger(f, s, true)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close()
+	registry, err := newRegistry(f, s)
+	if err != nil {
+		return nil, err
+	}
+	cfg := s.CoreConfig()
+	cfg.FileOptions.Generic = registry.Generic()
+	cfg.AutoRefresh = false
+	core, err := daemon.New(cfg, daemon.Deps{Clock: daemon.SystemClock(), Providers: registry, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- core.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+	select {
+	case <-core.Ready():
+	case err := <-done:
+		done <- err
+		return nil, err
+	}
+
+	var files []string
+	if !opts.All {
+		snap := core.Snapshot()
+		for _, q := range opts.Names {
+			st, err := daemon.Resolve(snap, q)
+			var amb *daemon.AmbiguousError
+			switch {
+			case errors.As(err, &amb):
+				return nil, errors.New(i18n.T(s.Lang, i18n.ErrAmbiguous, q, strings.Join(amb.Candidates, ", ")))
+			case errors.Is(err, daemon.ErrNotFound):
+				return nil, errors.New(i18n.T(s.Lang, i18n.ErrNoSuchToken, q))
+			case err != nil:
+				return nil, err
+			}
+			files = append(files, st.File)
+		}
+	}
+	var out []ipc.RefreshOutcome
+	for _, r := range core.Refresh(ctx, files, opts.All) {
+		o := ipc.RefreshOutcome{File: r.File, Status: string(r.Status)}
+		if r.Err != nil {
+			o.Error = r.Err.Error()
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}

@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/routecodex/token-daemon/internal/i18n"
+	"github.com/routecodex/token-daemon/internal/ipc"
+	"github.com/routecodex/token-daemon/internal/lifecycle"
+)
+
+// StartOptions are the flags of `token-daemon start`.
+type StartOptions struct {
+	Foreground bool
+	// Background marks the detached child that `start` spawns: it logs to
+	// the file only.
+	Background bool
+}
+
+// startTimeout is how long `start` waits for the new daemon's socket.
+const startTimeout = 20 * time.Second
+
+// NewCmdStart is `routecodex token-daemon start [--foreground]`.
+func NewCmdStart(f *Factory) *cobra.Command {
+	opts := &StartOptions{}
+	cmd := &cobra.Command{
+		Use:   "start [--foreground]",
+		Short: "Start the token daemon in the background (or in this terminal with --foreground)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runStart(cmd.Context(), f, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Foreground, "foreground", false, "run in this terminal (for systemd, launchd, containers)")
+	cmd.Flags().BoolVar(&opts.Background, "background", false, "")
+	_ = cmd.Flags().MarkHidden("background")
+	return cmd
+}
+
+func runStart(ctx context.Context, f *Factory, opts *StartOptions) error {
+	s, err := f.Settings()
+	if err != nil {
+		return err
+	}
+	if !s.Config.Enabled {
+		return errors.New(i18n.T(s.Lang, i18n.DaemonDisabled, s.Paths.Config))
+	}
+	if opts.Foreground || opts.Background {
+		return runDaemon(ctx, f, s, opts.Background)
+	}
+	pid, started, err := startDetached(ctx, f, s)
+	if err != nil {
+		return err
+	}
+	key := i18n.DaemonStarted
+	if !started {
+		key = i18n.DaemonAlreadyRunning
+	}
+	_, err = fmt.Fprintln(f.IO.Out, i18n.T(s.Lang, key, pid))
+	return err
+}
+
+// startDetached spawns this binary as a background daemon and waits until
+// its socket answers. started is false when a daemon was already running.
+func startDetached(ctx context.Context, f *Factory, s *Settings) (pid int, started bool, err error) {
+	if running, pid := lifecycle.Running(s.Paths.PIDFile); running {
+		if ipc.NewClient(s.Paths.Socket).Ping(ctx) == nil {
+			return pid, false, nil
+		}
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, false, err
+	}
+	args := []string{"token-daemon", "start", "--background"}
+	if f.ConfigFlag != "" {
+		args = append(args, "--config", f.ConfigFlag)
+	}
+	if f.LangFlag != "" {
+		args = append(args, "--lang", f.LangFlag)
+	}
+	if err := os.MkdirAll(s.Paths.LogDir, 0o700); err != nil {
+		return 0, false, err
+	}
+	// stdio of the daemon goes to its log: a panic or a message printed
+	// before the logger is set up is not lost.
+	logf, err := os.OpenFile(s.Paths.DaemonLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return 0, false, err
+	}
+	defer logf.Close()
+	cmd := exec.Command(exe, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	lifecycle.Detach(cmd)
+	if err := cmd.Start(); err != nil {
+		return 0, false, errors.New(i18n.T(s.Lang, i18n.DaemonStartFailed, err, s.Paths.DaemonLog))
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	client := ipc.NewClient(s.Paths.Socket)
+	deadline := time.NewTimer(startTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-exited:
+			// A second `start` racing this one wins the pid file and the
+			// child says "already running" and exits 0.
+			if running, pid := lifecycle.Running(s.Paths.PIDFile); running && err == nil {
+				return pid, false, nil
+			}
+			if err == nil {
+				err = errors.New("exited")
+			}
+			return 0, false, errors.New(i18n.T(s.Lang, i18n.DaemonStartFailed, err, s.Paths.DaemonLog))
+		case <-deadline.C:
+			return 0, false, errors.New(i18n.T(s.Lang, i18n.DaemonStartFailed, "no answer on "+s.Paths.Socket, s.Paths.DaemonLog))
+		case <-ctx.Done():
+			return 0, false, ctx.Err()
+		case <-tick.C:
+			if client.Ping(ctx) == nil {
+				return cmd.Process.Pid, true, nil
+			}
+		}
+	}
+}

@@ -26,7 +26,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError(f, c, err)
 	})
-	root.AddCommand(NewCmdTokenDaemon(f))
+	root.AddCommand(NewCmdTokenDaemon(f), NewCmdServer(f))
 	return root
 }
 

@@ -2,7 +2,13 @@
 
 package cli
 
-import "os"
+import (
+	"os"
+	"os/exec"
+)
 
 // terminate stops p; Windows has no SIGTERM for a detached process.
 func terminate(p *os.Process) error { return p.Kill() }
+
+// signalNumber: Windows ends processes without signals.
+func signalNumber(*exec.ExitError) int { return 0 }

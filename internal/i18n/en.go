@@ -122,4 +122,19 @@ var en = map[Key]string{
 	ErrNoSuchToken:         "no token file matches “%s”",
 	ErrSomeRefreshFailed:   "%d token(s) failed to refresh",
 	ErrServerCommandFailed: "cannot run %q: %v",
+
+	// Tray menu (internal/tray).
+	TrayTitle:          "RouteCodex Token",
+	TrayStatusMenu:     "📊 Status",
+	TrayRefreshAll:     "🔄 Refresh all",
+	TrayWebUI:          "🌐 Web UI",
+	TrayQuit:           "❌ Quit",
+	TrayStopDaemonQuit: "Stop daemon and quit",
+	TrayExpiresIn:      "⚠️ expires in %s",
+	TrayReauth:         "[re-authenticate]",
+	TrayNoTokens:       "(no token files)",
+	TrayDaemonOffline:  "daemon not running",
+	TrayTooltipOK:      "RouteCodex Token: all good",
+	TrayTooltipAttend:  "RouteCodex Token: %d need attention",
+	TrayTooltipOffline: "RouteCodex Token: daemon not running",
 }

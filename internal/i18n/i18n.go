@@ -236,3 +236,20 @@ const (
 	ErrSomeRefreshFailed   Key = "err.someRefreshFailed" // %d: count
 	ErrServerCommandFailed Key = "err.serverCommand"     // %q: command, %v: cause
 )
+
+// Tray menu (internal/tray).
+const (
+	TrayTitle          Key = "tray.title"
+	TrayStatusMenu     Key = "tray.statusMenu"
+	TrayRefreshAll     Key = "tray.refreshAll"
+	TrayWebUI          Key = "tray.webUI"
+	TrayQuit           Key = "tray.quit"
+	TrayStopDaemonQuit Key = "tray.stopDaemonQuit"
+	TrayExpiresIn      Key = "tray.expiresIn" // %s: remaining time, e.g. "25分钟"
+	TrayReauth         Key = "tray.reauth"
+	TrayNoTokens       Key = "tray.noTokens"
+	TrayDaemonOffline  Key = "tray.daemonOffline"
+	TrayTooltipOK      Key = "tray.tooltip.ok"
+	TrayTooltipAttend  Key = "tray.tooltip.attention" // %d: tokens needing attention
+	TrayTooltipOffline Key = "tray.tooltip.offline"
+)

@@ -122,4 +122,19 @@ var zh = map[Key]string{
 	ErrNoSuchToken:         "没有与“%s”匹配的 Token 文件",
 	ErrSomeRefreshFailed:   "%d 个 Token 刷新失败",
 	ErrServerCommandFailed: "无法运行 %q：%v",
+
+	// Tray menu (internal/tray).
+	TrayTitle:          "RouteCodex Token",
+	TrayStatusMenu:     "📊 状态",
+	TrayRefreshAll:     "🔄 刷新全部",
+	TrayWebUI:          "🌐 Web UI",
+	TrayQuit:           "❌ 退出",
+	TrayStopDaemonQuit: "停止守护进程并退出",
+	TrayExpiresIn:      "⚠️ %s后过期",
+	TrayReauth:         "[重新认证]",
+	TrayNoTokens:       "（没有 Token 文件）",
+	TrayDaemonOffline:  "守护进程未运行",
+	TrayTooltipOK:      "RouteCodex Token：全部正常",
+	TrayTooltipAttend:  "RouteCodex Token：%d 个需要处理",
+	TrayTooltipOffline: "RouteCodex Token：守护进程未运行",
 }

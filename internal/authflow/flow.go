@@ -1,0 +1,741 @@
+package authflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/oauth2"
+
+	"github.com/routecodex/token-daemon/internal/provider"
+	"github.com/routecodex/token-daemon/internal/tokenfile"
+)
+
+// Errors an Outcome carries, for callers that branch on them.
+var (
+	ErrDenied          = errors.New("access denied at the provider")
+	ErrStateMismatch   = errors.New("unknown or already used login state")
+	ErrExpired         = errors.New("login flow expired")
+	ErrCanceled        = errors.New("login canceled")
+	ErrAccountMismatch = errors.New("signed in with a different account than the file's")
+	ErrNotReauthable   = errors.New("file cannot be re-authenticated")
+	ErrUnknownFile     = errors.New("no such token file")
+	ErrUnknownProvider = errors.New("unknown provider or no browser login")
+)
+
+// flowTTL is how long an authorization-code flow waits for its callback.
+const flowTTL = 10 * time.Minute
+
+// finishedTTL is how long a finished flow's page stays available.
+const finishedTTL = time.Hour
+
+type flowStatus string
+
+const (
+	statusPending  flowStatus = "pending"
+	statusSuccess  flowStatus = "success"
+	statusError    flowStatus = "error"
+	statusMismatch flowStatus = "mismatch" // waits for "save as new" or expiry
+)
+
+// Reasons of a failed flow, each with its sentence on the error page.
+const (
+	reasonDenied   = "denied"
+	reasonState    = "state"
+	reasonExpired  = "expired"
+	reasonExchange = "exchange"
+	reasonIdentity = "identity"
+	reasonWrite    = "write"
+	reasonProvider = "provider"
+	reasonCanceled = "canceled"
+	reasonStart    = "start"
+	reasonMismatch = "mismatch" // a mismatched login expired unsaved
+)
+
+// flow is one login in progress or finished. state, verifier, device code
+// and the held update are secrets: never rendered or logged.
+type flow struct {
+	id       string
+	state    string
+	file     string // target file name; "" for a new account
+	provider string
+	alias    string // for a new account file
+	verifier string
+	hint     string
+	created  time.Time
+	expires  time.Time
+	authURL  string
+	device   *provider.DeviceAuth
+	cancel   context.CancelFunc
+
+	used     bool // callback seen
+	status   flowStatus
+	reason   string
+	detail   string // short, token-free cause
+	account  string // who signed in
+	oldAcct  string // the file's account, for a mismatch
+	result   string // file written
+	created2 bool   // result is a new file
+	warning  string
+	held     tokenfile.Update // tokens of a mismatched login, until save-new
+	heldAcc  provider.Account
+	ended    time.Time
+	waiters  []chan Outcome
+}
+
+// Outcome is how a login ended.
+type Outcome struct {
+	File    string // the file written ("" on error)
+	Account string
+	Err     error
+}
+
+// LoginRequest names an existing file to re-authenticate, or a provider
+// (and optional alias) for a new account.
+type LoginRequest struct {
+	File     string
+	Provider string
+	Alias    string
+}
+
+// Pending is a started login: open URL in a browser, then wait on Done.
+type Pending struct {
+	FlowID string
+	URL    string // the page to open, carrying ?k=<secret> once
+	Done   <-chan Outcome
+}
+
+// Login starts (or joins) a login for the CLI and ipc. The flow ends when
+// ctx ends too. Opening URL is the caller's job.
+func (s *Server) Login(ctx context.Context, req LoginRequest) (*Pending, error) {
+	if s.BaseURL() == "" {
+		return nil, errors.New("login: the auth server is not listening")
+	}
+	var f *flow
+	var err error
+	if req.File != "" {
+		f, err = s.startForFile(ctx, req.File)
+	} else {
+		f, err = s.startNew(ctx, req.Provider, req.Alias)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("login: %w", err)
+	}
+	ch := make(chan Outcome, 1)
+	s.mu.Lock()
+	if f.status == statusPending || f.status == statusMismatch {
+		f.waiters = append(f.waiters, ch)
+	} else {
+		ch <- f.outcomeLocked()
+	}
+	page := "/flow/" + f.id
+	if f.device != nil {
+		page = "/device/" + f.id
+	} else if f.file != "" {
+		page = "/auth/" + f.file
+	}
+	s.mu.Unlock()
+	go func() {
+		select {
+		case <-ctx.Done():
+			s.fail(f, reasonCanceled, ErrCanceled)
+		case <-s.baseCtx.Done():
+		case <-f.doneSignal(s):
+		}
+	}()
+	return &Pending{FlowID: f.id, URL: s.BaseURL() + page + "?" + secretParam + "=" + s.o.Secret, Done: ch}, nil
+}
+
+// doneSignal is closed when f ends (success or error).
+func (f *flow) doneSignal(s *Server) <-chan Outcome {
+	ch := make(chan Outcome, 1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f.status == statusSuccess || f.status == statusError {
+		ch <- f.outcomeLocked()
+	} else {
+		f.waiters = append(f.waiters, ch)
+	}
+	return ch
+}
+
+func (f *flow) outcomeLocked() Outcome {
+	o := Outcome{File: f.result, Account: f.account}
+	if f.status != statusSuccess {
+		o.File = ""
+		o.Err = f.err()
+	}
+	return o
+}
+
+func (f *flow) err() error {
+	var base error
+	switch f.reason {
+	case reasonDenied:
+		base = ErrDenied
+	case reasonState:
+		base = ErrStateMismatch
+	case reasonExpired:
+		base = ErrExpired
+	case reasonCanceled:
+		base = ErrCanceled
+	case reasonMismatch:
+		base = ErrAccountMismatch
+	case "":
+		if f.status == statusMismatch {
+			return ErrAccountMismatch
+		}
+		return nil
+	default:
+		return fmt.Errorf("%s: %s", f.reason, f.detail)
+	}
+	if f.detail != "" {
+		return fmt.Errorf("%w: %s", base, f.detail)
+	}
+	return base
+}
+
+// target is what the pages and flows know of one file.
+type target struct {
+	file    *tokenfile.File
+	state   fileState
+	canAuth bool
+	why     string // why not, when !canAuth
+}
+
+type fileState struct {
+	Status  string
+	Reason  string
+	Expires time.Time
+}
+
+// validName: a bare token-file name in the auth dir, nothing else.
+func validName(name string) bool {
+	return name != "" && filepath.Base(name) == name && !strings.ContainsAny(name, `/\`) && !tokenfile.Skip(name)
+}
+
+// lookup reads a token file of the auth dir and says whether it can be
+// re-authenticated.
+func (s *Server) lookup(name string) (*target, error) {
+	if !validName(name) {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownFile, name)
+	}
+	path := filepath.Join(s.o.AuthDir, name)
+	info, err := os.Lstat(path)
+	if err != nil || info.IsDir() {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownFile, name)
+	}
+	f := tokenfile.Read(path, s.o.FileOptions)
+	t := &target{file: f}
+	st, why := f.StatusAt(s.now(), s.o.RefreshAhead)
+	t.state = fileState{Status: string(st), Reason: why, Expires: f.ExpiresAt}
+	if s.o.Core != nil {
+		for _, ts := range s.o.Core.Snapshot() {
+			if ts.File == name {
+				t.state = fileState{Status: string(ts.Status), Reason: ts.Reason, Expires: ts.ExpiresAt}
+				break
+			}
+		}
+	}
+	switch {
+	case f.Provider == "":
+		t.why = s.t("auth.whyUnknownProvider")
+	case f.ReadOnly:
+		t.why = s.t("auth.whyStatic")
+	case f.Invalid != "":
+		t.why = f.Invalid
+	case !s.hasFlow(f.Provider):
+		t.why = s.t("auth.whyNoFlow", f.Provider)
+	default:
+		t.canAuth = true
+	}
+	return t, nil
+}
+
+func (s *Server) hasFlow(name string) bool {
+	p, ok := s.o.Providers.Get(name)
+	if !ok {
+		return false
+	}
+	_, ac := p.(provider.AuthCodeFlow)
+	_, dv := p.(provider.DeviceFlow)
+	return ac || dv
+}
+
+// startForFile joins the open flow of a file or starts one.
+func (s *Server) startForFile(ctx context.Context, name string) (*flow, error) {
+	t, err := s.lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	if !t.canAuth {
+		return nil, fmt.Errorf("%w: %s: %s", ErrNotReauthable, name, t.why)
+	}
+	now := s.now()
+	s.mu.Lock()
+	for _, f := range s.flows {
+		if f.file == name && f.status == statusPending && !f.used && now.Before(f.expires) {
+			s.mu.Unlock()
+			return f, nil
+		}
+	}
+	s.mu.Unlock()
+	hint := t.file.Email
+	if !strings.Contains(hint, "@") {
+		hint = "" // iflow's "email" may be a phone number
+	}
+	return s.start(ctx, &flow{file: name, provider: t.file.Provider, hint: hint})
+}
+
+// startNew starts a login for a new account of a provider.
+func (s *Server) startNew(ctx context.Context, prov, alias string) (*flow, error) {
+	p, ok := s.o.Providers.Get(prov)
+	if !ok || !s.hasFlow(prov) {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownProvider, prov)
+	}
+	alias, err := cleanAlias(alias)
+	if err != nil {
+		return nil, err
+	}
+	return s.start(ctx, &flow{provider: p.Name(), alias: alias})
+}
+
+// start registers f and begins its provider flow.
+func (s *Server) start(ctx context.Context, f *flow) (*flow, error) {
+	p, _ := s.o.Providers.Get(f.provider)
+	f.id = randomToken(12)
+	f.created = s.now()
+	f.expires = f.created.Add(flowTTL)
+	f.status = statusPending
+	s.gc()
+	switch fl := p.(type) {
+	case provider.AuthCodeFlow:
+		f.state = randomToken(24)
+		f.verifier = oauth2.GenerateVerifier() // iflow ignores it
+		f.authURL = fl.AuthCodeURL(s.BaseURL()+"/oauth2callback", f.state, f.verifier, f.hint)
+		s.mu.Lock()
+		s.flows[f.id] = f
+		s.byState[f.state] = f
+		s.mu.Unlock()
+	case provider.DeviceFlow:
+		da, err := fl.StartDevice(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("start %s device login: %w", f.provider, err)
+		}
+		f.device = da
+		if !da.ExpiresAt.IsZero() {
+			f.expires = da.ExpiresAt
+		}
+		pollCtx, cancel := context.WithCancel(s.baseCtx)
+		f.cancel = cancel
+		s.mu.Lock()
+		s.flows[f.id] = f
+		s.mu.Unlock()
+		go s.poll(pollCtx, fl, f)
+	default:
+		return nil, fmt.Errorf("%w: %q", ErrUnknownProvider, f.provider)
+	}
+	s.o.Logger.Info("login started", "flow", f.id, "provider", f.provider, "file", f.file)
+	return f, nil
+}
+
+// poll waits for a device login and completes it.
+func (s *Server) poll(ctx context.Context, df provider.DeviceFlow, f *flow) {
+	defer f.cancel()
+	u, err := df.PollDevice(ctx, f.device)
+	if err != nil {
+		switch {
+		case errors.Is(err, provider.ErrAccessDenied):
+			s.fail(f, reasonDenied, nil)
+		case errors.Is(err, provider.ErrDeviceExpired):
+			s.fail(f, reasonExpired, nil)
+		case ctx.Err() != nil:
+			s.fail(f, reasonCanceled, nil)
+		default:
+			s.fail(f, reasonExchange, err)
+		}
+		return
+	}
+	s.complete(ctx, f, u)
+}
+
+// callback handles the provider's redirect: the state names the flow.
+// It returns the flow (nil when the state is unknown).
+func (s *Server) callback(ctx context.Context, q map[string][]string) *flow {
+	get := func(k string) string {
+		if v := q[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	state := get("state")
+	s.mu.Lock()
+	f := s.byState[state]
+	if f == nil || state == "" {
+		s.mu.Unlock()
+		return nil
+	}
+	if f.used || f.status != statusPending {
+		// Replayed, or the flow already ended (canceled, expired): the
+		// state is single use. Its own outcome is left as it is.
+		s.mu.Unlock()
+		return &flow{status: statusError, reason: reasonState, file: f.file, provider: f.provider}
+	}
+	f.used = true
+	expired := !s.now().Before(f.expires)
+	s.mu.Unlock()
+
+	if expired {
+		s.fail(f, reasonExpired, nil)
+		return f
+	}
+	if e := get("error"); e != "" {
+		if e == "access_denied" {
+			s.fail(f, reasonDenied, nil)
+		} else {
+			s.fail(f, reasonProvider, errors.New(shorten(e+" "+get("error_description"))))
+		}
+		return f
+	}
+	code := get("code")
+	if code == "" {
+		s.fail(f, reasonProvider, errors.New("no code in the callback"))
+		return f
+	}
+	p, _ := s.o.Providers.Get(f.provider)
+	ac, _ := p.(provider.AuthCodeFlow)
+	u, err := ac.Exchange(ctx, code, f.verifier, s.BaseURL()+"/oauth2callback")
+	if err != nil {
+		s.fail(f, reasonExchange, err)
+		return f
+	}
+	s.complete(ctx, f, u)
+	return f
+}
+
+// complete learns who signed in and writes the tokens, or holds them when
+// the account differs from the file's.
+func (s *Server) complete(ctx context.Context, f *flow, u tokenfile.Update) {
+	p, _ := s.o.Providers.Get(f.provider)
+	var acc provider.Account
+	var accErr error
+	if ai, ok := p.(provider.AccountIdentifier); ok {
+		acc, accErr = ai.Account(ctx, u)
+	}
+	if f.file == "" {
+		s.createNew(ctx, f, u, acc)
+		return
+	}
+	path := filepath.Join(s.o.AuthDir, f.file)
+	tf := tokenfile.Read(path, s.o.FileOptions)
+	known := tf.Email != "" || tf.AccountID != ""
+	if known && accErr != nil {
+		s.fail(f, reasonIdentity, accErr)
+		return
+	}
+	if known && accErr == nil && differs(tf, acc) {
+		s.mu.Lock()
+		f.status = statusMismatch
+		f.held, f.heldAcc = u, acc
+		f.account = accountName(acc)
+		f.oldAcct = firstNonEmpty(tf.Email, tf.AccountID)
+		s.mu.Unlock()
+		s.o.Logger.Warn("login account differs from the file's; file left unchanged", "flow", f.id, "file", f.file)
+		return
+	}
+	extra := maps.Clone(u.Extra)
+	if extra == nil {
+		extra = map[string]any{}
+	}
+	if tf.Email == "" && acc.Email != "" {
+		extra["email"] = acc.Email
+	}
+	var warn string
+	if tf.ProjectID == "" {
+		if pf, ok := p.(provider.ProjectFinder); ok {
+			if id, err := pf.Project(ctx, u.AccessToken); err == nil {
+				extra["project_id"], extra["projectId"] = id, id
+			} else {
+				warn = s.t("auth.warnProject", shorten(err.Error()))
+			}
+		}
+	}
+	u.Extra = extra
+	if _, err := tokenfile.Write(path, u, nil); err != nil {
+		s.fail(f, reasonWrite, err)
+		return
+	}
+	s.fileChanged(f.file)
+	if w := s.enrich(ctx, p, path, f.file, u.AccessToken); w != "" {
+		warn = w
+	}
+	s.succeed(f, f.file, firstNonEmpty(accountName(acc), tf.DisplayName), false, warn)
+}
+
+// enrich makes iflow's second call and second write; it returns a warning
+// ("" when fine or not needed). The tokens are already on disk.
+func (s *Server) enrich(ctx context.Context, p provider.Provider, path, name, access string) string {
+	en, ok := p.(provider.Enricher)
+	if !ok {
+		return ""
+	}
+	eu, err := en.Enrich(ctx, access)
+	if err == nil {
+		_, err = tokenfile.Write(path, eu, nil)
+	}
+	if err != nil {
+		s.o.Logger.Warn("login enrichment failed", "file", name, "err", err)
+		return s.t("auth.warnEnrich", shorten(err.Error()))
+	}
+	s.fileChanged(name)
+	return ""
+}
+
+// createNew writes a new account file <prefix>-oauth-<seq>[-<alias>].json.
+func (s *Server) createNew(ctx context.Context, f *flow, u tokenfile.Update, acc provider.Account) {
+	p, _ := s.o.Providers.Get(f.provider)
+	fields := map[string]any{"type": f.provider}
+	if acc.Email != "" {
+		fields["email"] = acc.Email
+	}
+	var warn string
+	if pf, ok := p.(provider.ProjectFinder); ok {
+		if id, err := pf.Project(ctx, u.AccessToken); err == nil {
+			fields["project_id"], fields["projectId"] = id, id
+		} else {
+			warn = s.t("auth.warnProject", shorten(err.Error()))
+		}
+	}
+	var name string
+	for range 5 { // another writer may take the same name meanwhile
+		n, err := s.nextName(f.provider, f.alias)
+		if err != nil {
+			s.fail(f, reasonWrite, err)
+			return
+		}
+		_, err = tokenfile.Create(filepath.Join(s.o.AuthDir, n), fields, u)
+		if err == nil {
+			name = n
+			break
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			s.fail(f, reasonWrite, err)
+			return
+		}
+	}
+	if name == "" {
+		s.fail(f, reasonWrite, errors.New("no free file name"))
+		return
+	}
+	s.fileChanged(name)
+	if w := s.enrich(ctx, p, filepath.Join(s.o.AuthDir, name), name, u.AccessToken); w != "" {
+		warn = w
+	}
+	s.succeed(f, name, accountName(acc), true, warn)
+}
+
+var seqName = regexp.MustCompile(`^(.+)-oauth-(\d+)(?:-.+)?\.json$`)
+
+// filePrefix is the name prefix of a provider's new files, as RouteCodex
+// names them (gemini-cli files are "gemini-oauth-N").
+func (s *Server) filePrefix(prov string) string {
+	if prov == tokenfile.ProviderGeminiCLI {
+		return "gemini"
+	}
+	if g, ok := s.o.Providers.(filePrefixes); ok {
+		if pre := g.Generic()[prov]; pre != "" {
+			return pre
+		}
+	}
+	return prov
+}
+
+// nextName is the next free <prefix>-oauth-<seq>[-<alias>].json.
+func (s *Server) nextName(prov, alias string) (string, error) {
+	entries, err := os.ReadDir(s.o.AuthDir)
+	if err != nil {
+		return "", fmt.Errorf("read auth dir: %w", err)
+	}
+	prefix := s.filePrefix(prov)
+	maxSeq := 0
+	for _, e := range entries {
+		m := seqName.FindStringSubmatch(e.Name())
+		if m == nil {
+			continue
+		}
+		if m[1] != prefix && !(prov == tokenfile.ProviderGeminiCLI && m[1] == "gemini-cli") {
+			continue
+		}
+		if n, err := strconv.Atoi(m[2]); err == nil && n > maxSeq {
+			maxSeq = n
+		}
+	}
+	name := prefix + "-oauth-" + strconv.Itoa(maxSeq+1)
+	if alias != "" {
+		name += "-" + alias
+	}
+	return name + ".json", nil
+}
+
+// cleanAlias checks an alias for use in a file name: letters, digits, '-',
+// '_' and '.', at most 40 characters; spaces become '-'.
+func cleanAlias(a string) (string, error) {
+	a = strings.TrimSpace(a)
+	a = strings.Join(strings.Fields(a), "-")
+	if a == "" {
+		return "", nil
+	}
+	if len([]rune(a)) > 40 || strings.HasPrefix(a, ".") || strings.Contains(a, "..") {
+		return "", fmt.Errorf("alias %q: at most 40 letters, digits, '-', '_' or '.'", a)
+	}
+	for _, r := range a {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_' && r != '.' {
+			return "", fmt.Errorf("alias %q: at most 40 letters, digits, '-', '_' or '.'", a)
+		}
+	}
+	return a, nil
+}
+
+// saveNew writes a mismatched login's tokens as a new account file.
+func (s *Server) saveNew(ctx context.Context, f *flow, alias string) error {
+	alias, err := cleanAlias(alias)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if f.status != statusMismatch {
+		s.mu.Unlock()
+		return nil // already saved or ended: the done page shows which
+	}
+	f.status = statusPending
+	u, acc := f.held, f.heldAcc
+	f.held = tokenfile.Update{}
+	f.file, f.alias = "", alias
+	s.mu.Unlock()
+	s.createNew(ctx, f, u, acc)
+	return nil
+}
+
+func differs(tf *tokenfile.File, acc provider.Account) bool {
+	if tf.Email != "" && acc.Email != "" {
+		return !strings.EqualFold(tf.Email, acc.Email)
+	}
+	if tf.AccountID != "" && acc.ID != "" {
+		return tf.AccountID != acc.ID
+	}
+	return false
+}
+
+func accountName(a provider.Account) string { return firstNonEmpty(a.Email, a.ID) }
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// shorten keeps error text on a page short; provider errors never hold a
+// token value (provider.Error guarantees it).
+func shorten(s string) string {
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > 300 {
+		return string(r[:300]) + "…"
+	}
+	return s
+}
+
+func (s *Server) fileChanged(name string) {
+	if s.o.Core != nil {
+		s.o.Core.FileChanged(name)
+	}
+}
+
+func (s *Server) succeed(f *flow, file, account string, created bool, warn string) {
+	s.mu.Lock()
+	f.status, f.result, f.account, f.created2, f.warning = statusSuccess, file, account, created, warn
+	s.endLocked(f)
+	s.mu.Unlock()
+	s.o.Logger.Info("login succeeded", "flow", f.id, "provider", f.provider, "file", file, "new", created)
+}
+
+// fail ends f with a reason; a flow already ended is left as it is.
+func (s *Server) fail(f *flow, reason string, cause error) {
+	s.mu.Lock()
+	if f.status == statusSuccess || f.status == statusError {
+		s.mu.Unlock()
+		return
+	}
+	f.status, f.reason = statusError, reason
+	if cause != nil {
+		f.detail = shorten(cause.Error())
+	}
+	f.held = tokenfile.Update{}
+	s.endLocked(f)
+	s.mu.Unlock()
+	s.o.Logger.Warn("login failed", "flow", f.id, "provider", f.provider, "file", f.file, "reason", reason, "detail", f.detail)
+}
+
+func (s *Server) endLocked(f *flow) {
+	f.ended = s.now()
+	if f.cancel != nil {
+		f.cancel()
+	}
+	o := f.outcomeLocked()
+	for _, w := range f.waiters {
+		w <- o // buffered, one value each
+	}
+	f.waiters = nil
+}
+
+// sweep fails the open flows past their expiry; gc drops old ones.
+func (s *Server) sweep() {
+	now := s.now()
+	s.mu.Lock()
+	late := map[*flow]string{}
+	for _, f := range s.flows {
+		switch {
+		case now.Before(f.expires):
+		case f.status == statusPending:
+			late[f] = reasonExpired
+		case f.status == statusMismatch:
+			late[f] = reasonMismatch
+		}
+	}
+	s.mu.Unlock()
+	for f, reason := range late {
+		s.fail(f, reason, nil)
+	}
+	s.gc()
+}
+
+func (s *Server) gc() {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, f := range s.flows {
+		// The state stays known until then, so that a replayed callback
+		// is told it was used rather than unknown.
+		if !f.ended.IsZero() && now.Sub(f.ended) > finishedTTL {
+			delete(s.flows, id)
+			delete(s.byState, f.state)
+		}
+	}
+}
+
+func (s *Server) flow(id string) *flow {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.flows[id]
+}

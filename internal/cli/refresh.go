@@ -100,57 +100,41 @@ func queryOf(msg string) string {
 // refreshInProcess runs a core without automatic refresh, only for this
 // request, when no daemon is running.
 func refreshInProcess(ctx context.Context, f *Factory, s *Settings, opts *RefreshOptions) ([]ipc.RefreshOutcome, error) {
-	logger, logFile, err := openLogger(f, s, true)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close()
-	registry, err := newRegistry(f, s)
-	if err != nil {
-		return nil, err
-	}
-	cfg := s.CoreConfig()
-	cfg.FileOptions.Generic = registry.Generic()
-	cfg.AutoRefresh = false
-	core, err := daemon.New(cfg, daemon.Deps{Clock: daemon.SystemClock(), Providers: registry, Logger: logger})
-	if err != nil {
-		return nil, err
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- core.Run(runCtx) }()
-	defer func() { stop(); <-done }()
-	select {
-	case <-core.Ready():
-	case err := <-done:
-		done <- err
-		return nil, err
-	}
-
-	var files []string
-	if !opts.All {
-		snap := core.Snapshot()
-		for _, q := range opts.Names {
-			st, err := daemon.Resolve(snap, q)
-			var amb *daemon.AmbiguousError
-			switch {
-			case errors.As(err, &amb):
-				return nil, errors.New(i18n.T(s.Lang, i18n.ErrAmbiguous, q, strings.Join(amb.Candidates, ", ")))
-			case errors.Is(err, daemon.ErrNotFound):
-				return nil, errors.New(i18n.T(s.Lang, i18n.ErrNoSuchToken, q))
-			case err != nil:
-				return nil, err
-			}
-			files = append(files, st.File)
-		}
-	}
 	var out []ipc.RefreshOutcome
-	for _, r := range core.Refresh(ctx, files, opts.All) {
-		o := ipc.RefreshOutcome{File: r.File, Status: string(r.Status)}
-		if r.Err != nil {
-			o.Error = r.Err.Error()
+	err := withInProcessCore(ctx, f, s, func(p *inProcess) error {
+		var files []string
+		if !opts.All {
+			snap := p.core.Snapshot()
+			for _, q := range opts.Names {
+				st, err := resolveName(s.Lang, snap, q)
+				if err != nil {
+					return err
+				}
+				files = append(files, st.File)
+			}
 		}
-		out = append(out, o)
+		for _, r := range p.core.Refresh(ctx, files, opts.All) {
+			o := ipc.RefreshOutcome{File: r.File, Status: string(r.Status)}
+			if r.Err != nil {
+				o.Error = r.Err.Error()
+			}
+			out = append(out, o)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// resolveName finds one token by file name, alias or email, with the
+// command line's sentences for none and several.
+func resolveName(lang i18n.Lang, states []daemon.TokenState, q string) (daemon.TokenState, error) {
+	st, err := daemon.Resolve(states, q)
+	var amb *daemon.AmbiguousError
+	switch {
+	case errors.As(err, &amb):
+		return st, errors.New(i18n.T(lang, i18n.ErrAmbiguous, q, strings.Join(amb.Candidates, ", ")))
+	case errors.Is(err, daemon.ErrNotFound):
+		return st, errors.New(i18n.T(lang, i18n.ErrNoSuchToken, q))
 	}
-	return out, nil
+	return st, err
 }

@@ -94,3 +94,36 @@ func DetailOf(s daemon.TokenState, now time.Time) TokenDetail {
 		Failures:      s.Failures,
 	}
 }
+
+// Event is one line of GET /v1/events: a token's state ("token") or its
+// removal from the list ("removed").
+type Event struct {
+	Type  string      `json:"type"`
+	At    time.Time   `json:"at"`
+	Token TokenDetail `json:"token"`
+}
+
+// RefreshRequest is the body of POST /v1/refresh: names (file name with or
+// without .json, alias or email) or all.
+type RefreshRequest struct {
+	Names []string `json:"names,omitempty"`
+	All   bool     `json:"all,omitempty"`
+}
+
+// RefreshOutcome is the outcome of one refreshed file.
+type RefreshOutcome struct {
+	File   string `json:"file"`
+	Status string `json:"status"`
+	Error  string `json:"error"` // "" on success
+}
+
+// RefreshResponse is the body of a POST /v1/refresh answer.
+type RefreshResponse struct {
+	Results []RefreshOutcome `json:"results"`
+}
+
+// ErrorBody is the body of every error answer.
+type ErrorBody struct {
+	Error      string   `json:"error"`
+	Candidates []string `json:"candidates,omitempty"`
+}

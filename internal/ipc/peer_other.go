@@ -1,0 +1,11 @@
+//go:build !linux && !darwin && !windows
+
+package ipc
+
+import "net"
+
+// maxSocketPath is the BSDs' sun_path (104 bytes) less its NUL.
+const maxSocketPath = 103
+
+// peerUID is not implemented here: the socket file's mode guards it.
+func peerUID(net.Conn) (uid int, supported bool, err error) { return -1, false, nil }

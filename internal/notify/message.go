@@ -1,0 +1,107 @@
+package notify
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/routecodex/token-daemon/internal/daemon"
+	"github.com/routecodex/token-daemon/internal/i18n"
+)
+
+// Sound names of the freedesktop sound naming spec.
+const (
+	soundWarning = "dialog-warning"
+	soundSuccess = "message-new-instant"
+)
+
+// maxReasonRunes keeps a provider's error text from filling the screen.
+const maxReasonRunes = 160
+
+// render turns a notice into the text, actions and hints of a notification.
+// hasActions says whether the backend can send clicks back; without, a
+// needs_reauth notice names the command that logs in again.
+func render(o Options, n daemon.Notice, hasActions bool) message {
+	m := message{
+		File:    n.File,
+		Kind:    n.Kind,
+		Title:   i18n.T(o.Lang, i18n.NotifyTitle),
+		Urgency: urgencyNormal,
+		Icon:    "dialog-warning",
+	}
+	var head i18n.Key
+	showReason := true
+	switch n.Kind {
+	case daemon.NoticeNeedsReauth:
+		head, m.Urgency, m.Icon = i18n.NotifyNeedsReauth, urgencyCritical, "dialog-password"
+	case daemon.NoticeRefreshFailed:
+		head = i18n.NotifyRefreshFailed
+	case daemon.NoticeWriteFailed:
+		head, m.Icon = i18n.NotifyWriteFailed, "dialog-error"
+	case daemon.NoticeMissing:
+		// The daemon's reason ("file removed") only repeats the headline.
+		head, showReason = i18n.NotifyMissing, false
+	case daemon.NoticeRefreshed:
+		head, showReason, m.Urgency, m.Icon = i18n.NotifyRefreshed, false, urgencyLow, "dialog-information"
+	default:
+		head = i18n.NotifyRefreshFailed
+	}
+
+	lines := []string{i18n.T(o.Lang, head), i18n.T(o.Lang, i18n.NotifyFile, n.File)}
+	if acct := strings.TrimSpace(n.DisplayName); acct != "" && acct != strings.TrimSuffix(n.File, ".json") {
+		lines = append(lines, i18n.T(o.Lang, i18n.NotifyAccount, acct))
+	}
+	if r := cleanReason(n.Reason); showReason && r != "" {
+		lines = append(lines, i18n.T(o.Lang, i18n.NotifyReason, r))
+	}
+	if n.Kind == daemon.NoticeNeedsReauth && !hasActions {
+		lines = append(lines, i18n.T(o.Lang, i18n.NotifyLoginHint, strings.TrimSuffix(n.File, ".json")))
+	}
+	m.Body = strings.Join(lines, "\n")
+
+	if o.Sound {
+		m.Sound = soundWarning
+		if n.Kind == daemon.NoticeRefreshed {
+			m.Sound = soundSuccess
+		}
+	}
+
+	open := action{ActionOpen, i18n.T(o.Lang, i18n.NotifyActionOpen)}
+	details := action{ActionDetails, i18n.T(o.Lang, i18n.NotifyActionDetails)}
+	later := action{ActionCancel, i18n.T(o.Lang, i18n.NotifyActionLater)}
+	switch n.Kind {
+	case daemon.NoticeNeedsReauth, daemon.NoticeRefreshFailed:
+		m.Actions = []action{open, details, later}
+	case daemon.NoticeRefreshed:
+		m.Actions = []action{details}
+	default:
+		m.Actions = []action{details, later}
+	}
+	return m
+}
+
+// secretRun matches what looks like a token: a long run of token
+// characters. Error texts come from providers and may quote one.
+var secretRun = regexp.MustCompile(`[A-Za-z0-9_\-+=~]{32,}`)
+
+// cleanReason makes a reason fit for a notification: one line, no
+// token-like strings (redacted to a 4-character prefix), bounded length.
+func cleanReason(r string) string {
+	r = strings.Join(strings.FieldsFunc(r, func(c rune) bool { return c == '\n' || c == '\r' || c == '\t' }), " ")
+	r = strings.Map(func(c rune) rune {
+		if unicode.IsControl(c) {
+			return -1
+		}
+		return c
+	}, r)
+	r = secretRun.ReplaceAllStringFunc(r, func(s string) string { return s[:4] + "…" })
+	r = strings.TrimSpace(r)
+	if rs := []rune(r); len(rs) > maxReasonRunes {
+		r = string(rs[:maxReasonRunes-1]) + "…"
+	}
+	return r
+}
+
+// escapeMarkup escapes the characters that notification servers with the
+// body-markup capability would read as markup.
+var escapeMarkup = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace

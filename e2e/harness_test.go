@@ -136,7 +136,7 @@ func (h *home) writeConfig(serverURL string, extra map[string]any) {
 	ep := func(p string, keys ...string) map[string]any {
 		m := map[string]any{}
 		for _, k := range keys {
-			m[k] = serverURL + "/" + p + "/" + strings.TrimSuffix(k, "Url")
+			m[k] = serverURL + "/" + p + "/" + strings.ToLower(strings.TrimSuffix(k, "Url"))
 		}
 		return m
 	}

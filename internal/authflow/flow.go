@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -90,6 +91,10 @@ type flow struct {
 	heldAcc  provider.Account
 	ended    time.Time
 	waiters  []chan Outcome
+	// shown is closed once the user's browser has been shown the final
+	// page of a finished login (success or error).
+	shown     chan struct{}
+	shownOnce sync.Once
 }
 
 // Outcome is how a login ended.
@@ -313,6 +318,7 @@ func (s *Server) startNew(ctx context.Context, prov, alias string) (*flow, error
 func (s *Server) start(ctx context.Context, f *flow) (*flow, error) {
 	p, _ := s.o.Providers.Get(f.provider)
 	f.id = randomToken(12)
+	f.shown = make(chan struct{})
 	f.created = s.now()
 	f.expires = f.created.Add(flowTTL)
 	f.status = statusPending
@@ -738,4 +744,17 @@ func (s *Server) flow(id string) *flow {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.flows[id]
+}
+
+// ResultShown is closed once the browser has been shown how the login of
+// flowID ended, so that a `login` serving its own pages can stop serving
+// without cutting off that page. Unknown flows give a closed channel.
+func (s *Server) ResultShown(flowID string) <-chan struct{} {
+	f := s.flow(flowID)
+	if f == nil || f.shown == nil {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	return f.shown
 }

@@ -344,6 +344,9 @@ func (s *Server) renderDone(w http.ResponseWriter, f *flow) {
 	if f.status == statusError {
 		v.Reason = s.reasonText(f)
 	}
+	if (f.status == statusError || f.status == statusSuccess) && f.shown != nil {
+		defer f.shownOnce.Do(func() { close(f.shown) })
+	}
 	if f.file != "" {
 		v.Retry = "/auth/" + url.PathEscape(f.file)
 	} else {

@@ -56,8 +56,6 @@ type Options struct {
 	Secret      string // the daemon's web secret (LoadOrCreateSecret)
 	Now         func() time.Time
 	Logger      *slog.Logger
-	// HTTPClient is unused: providers make their own requests.
-	HTTPClient *http.Client
 	// RefreshAhead is the lead used for the status of a file the core does
 	// not know yet (default 30 minutes).
 	RefreshAhead time.Duration

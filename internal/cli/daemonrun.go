@@ -11,11 +11,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cli/browser"
+
+	"github.com/routecodex/token-daemon/internal/authflow"
 	"github.com/routecodex/token-daemon/internal/daemon"
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/ipc"
 	"github.com/routecodex/token-daemon/internal/lifecycle"
 	"github.com/routecodex/token-daemon/internal/logging"
+	"github.com/routecodex/token-daemon/internal/notify"
 	"github.com/routecodex/token-daemon/internal/provider"
 	"github.com/routecodex/token-daemon/internal/tokenfile"
 	"github.com/routecodex/token-daemon/internal/watch"
@@ -98,13 +102,41 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	fileOpts.Generic = registry.Generic()
 	coreCfg := s.CoreConfig()
 	coreCfg.FileOptions = fileOpts
+	// The notifier links to pages of the auth server, which needs the core:
+	// the URLs are read when a notice is sent, after all three exist.
+	var pages *authflow.Server
+	var secret string
+	notifier := notify.New(notify.Options{
+		Lang:          s.Lang,
+		Sound:         cfg.Notification.Sound,
+		ShowPopup:     cfg.Notification.ShowPopup,
+		NotifySuccess: cfg.Notification.NotifySuccess,
+		AuthURL:       func(file string) string { return authPageURL(pages.BaseURL(), secret, file) },
+		HomeURL:       func() string { return pageURL(pages.BaseURL(), secret, "/") },
+		OpenURL:       browser.OpenURL,
+		Now:           time.Now,
+		Logger:        logger,
+	})
+	defer notifier.Close()
 	core, err := daemon.New(coreCfg, daemon.Deps{
 		Clock:     daemon.SystemClock(),
 		Providers: registry,
+		Notifier:  notifier,
 		Logger:    logger,
 	})
 	if err != nil {
 		return err
+	}
+	pages, secret, err = webPages(s, core, registry, logger)
+	if err != nil {
+		return err
+	}
+	webLn, err := pages.Listen()
+	if err != nil {
+		return err
+	}
+	if pages.FellBack() {
+		logger.Warn(pages.FallbackMessage())
 	}
 
 	ctx, stop := context.WithCancel(ctx)
@@ -119,10 +151,10 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 		at := startedAt.UTC().Format(time.RFC3339)
 		return ipc.DaemonInfo{
 			Running: true, PID: os.Getpid(), AuthDir: s.Paths.AuthDir,
-			StartedAt: &at, Version: f.Version,
+			StartedAt: &at, Version: f.Version, WebURL: pages.BaseURL(),
 		}
 	}
-	srv := ipc.NewServer(core, info, ipc.ServerOptions{Logger: logger, Shutdown: stop})
+	srv := ipc.NewServer(core, info, ipc.ServerOptions{Logger: logger, Shutdown: stop, Logins: loginsAdapter{pages}})
 
 	leader, err := lifecycle.ClaimLeader(s.Paths.Home, os.Getpid(), startedAt)
 	if err != nil {
@@ -133,7 +165,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	logger.Info("token daemon starting", "pid", os.Getpid(), "authDir", s.Paths.AuthDir, "version", f.Version)
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 3)
+	errs := make(chan error, 5)
 	run := func(name string, fn func() error) {
 		wg.Add(1)
 		go func() {
@@ -145,6 +177,8 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 		}()
 	}
 	run("core", func() error { return core.Run(ctx) })
+	run("web", func() error { return pages.Serve(ctx, webLn) })
+	run("notify-reset", func() error { resetOnRecovery(ctx, core, notifier.Reset); return nil })
 	run("watch", func() error {
 		return watch.Run(ctx, s.Paths.AuthDir, watch.Options{Logger: logger, Skip: watchSkip}, core.FileChanged)
 	})

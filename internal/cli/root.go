@@ -58,6 +58,7 @@ func tokenDaemonCommands(f *Factory) []*cobra.Command {
 		NewCmdStatus(f),
 		NewCmdList(f),
 		NewCmdRefresh(f),
+		NewCmdLogin(f),
 	}
 }
 

@@ -137,4 +137,12 @@ var en = map[Key]string{
 	TrayTooltipOK:      "RouteCodex Token: all good",
 	TrayTooltipAttend:  "RouteCodex Token: %d need attention",
 	TrayTooltipOffline: "RouteCodex Token: daemon not running",
+
+	// `token-daemon login`.
+	LoginOpenPage:      "Open this page in a browser to log in:\n  %s",
+	LoginBrowserOpened: "The login page is open in your browser; waiting for you to finish… (Ctrl+C cancels)",
+	LoginWaiting:       "Waiting for you to finish… (Ctrl+C cancels)",
+	LoginDone:          "✅ token updated: %s (%s)",
+	LoginFailed:        "login did not complete: %s",
+	LoginInProcess:     "daemon not running; serving the login page from this process",
 }

@@ -253,3 +253,13 @@ const (
 	TrayTooltipAttend  Key = "tray.tooltip.attention" // %d: tokens needing attention
 	TrayTooltipOffline Key = "tray.tooltip.offline"
 )
+
+// `token-daemon login` (internal/cli).
+const (
+	LoginOpenPage      Key = "login.openPage" // %s: URL
+	LoginBrowserOpened Key = "login.browserOpened"
+	LoginWaiting       Key = "login.waiting"
+	LoginDone          Key = "login.done"   // %s: file, %s: account
+	LoginFailed        Key = "login.failed" // %s: why
+	LoginInProcess     Key = "login.inProcess"
+)

@@ -137,4 +137,12 @@ var zh = map[Key]string{
 	TrayTooltipOK:      "RouteCodex Token：全部正常",
 	TrayTooltipAttend:  "RouteCodex Token：%d 个需要处理",
 	TrayTooltipOffline: "RouteCodex Token：守护进程未运行",
+
+	// `token-daemon login`.
+	LoginOpenPage:      "请在浏览器中打开以下页面完成登录：\n  %s",
+	LoginBrowserOpened: "已在浏览器中打开登录页面，等待登录完成…（Ctrl+C 取消）",
+	LoginWaiting:       "等待登录完成…（Ctrl+C 取消）",
+	LoginDone:          "✅ Token 已更新：%s（%s）",
+	LoginFailed:        "登录未完成：%s",
+	LoginInProcess:     "守护进程未运行，在当前进程中提供登录页面",
 }

@@ -32,6 +32,8 @@ type ServerOptions struct {
 	// Shutdown is called once after POST /v1/shutdown has been answered;
 	// nil makes that route answer 501.
 	Shutdown func()
+	// Logins serves POST /v1/reauth; nil makes that route answer 501.
+	Logins Logins
 }
 
 // maxBodyBytes bounds every request body.
@@ -89,6 +91,7 @@ func NewServer(core Core, info func() DaemonInfo, opts ServerOptions) *Server {
 		"/" + APIVersion + "/refresh":  {http.MethodPost, s.handleRefresh},
 		"/" + APIVersion + "/events":   {http.MethodGet, s.handleEvents},
 		"/" + APIVersion + "/shutdown": {http.MethodPost, s.handleShutdown},
+		"/" + APIVersion + "/reauth":   {http.MethodPost, s.handleReauth},
 	}
 	return s
 }

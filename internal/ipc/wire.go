@@ -127,3 +127,34 @@ type ErrorBody struct {
 	Error      string   `json:"error"`
 	Candidates []string `json:"candidates,omitempty"`
 }
+
+// LoginRequest is the body of POST /v1/reauth. The CLI sends Name (a file
+// name, alias or email of an existing account, or a provider name for a
+// new account) and Alias; the server resolves Name into File or Provider.
+type LoginRequest struct {
+	Name     string `json:"name"`
+	Alias    string `json:"alias,omitempty"`
+	File     string `json:"-"`
+	Provider string `json:"-"`
+}
+
+// LoginStarted is the first line of a POST /v1/reauth answer: the page the
+// user must open.
+type LoginStarted struct {
+	FlowID string `json:"flowId"`
+	URL    string `json:"url"`
+	File   string `json:"file,omitempty"`
+}
+
+// LoginOutcome is the last line of a POST /v1/reauth answer.
+type LoginOutcome struct {
+	File    string `json:"file"`
+	Account string `json:"account"`
+	Error   string `json:"error"` // "" on success
+}
+
+// LoginEvent is one line of a POST /v1/reauth answer.
+type LoginEvent struct {
+	Started *LoginStarted `json:"started,omitempty"`
+	Outcome *LoginOutcome `json:"outcome,omitempty"`
+}

@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"time"
+
+	"github.com/cli/browser"
+	"github.com/spf13/cobra"
+
+	"github.com/routecodex/token-daemon/internal/daemon"
+	"github.com/routecodex/token-daemon/internal/i18n"
+	"github.com/routecodex/token-daemon/internal/ipc"
+)
+
+// resultPageGrace bounds how long an in-process `login` keeps serving for
+// the browser to fetch the result page.
+const resultPageGrace = 5 * time.Second
+
+// LoginOptions are the flags and argument of `token-daemon login`.
+type LoginOptions struct {
+	Name      string
+	Alias     string
+	NoBrowser bool
+}
+
+// NewCmdLogin is `routecodex token-daemon login <name|provider>`.
+func NewCmdLogin(f *Factory) *cobra.Command {
+	opts := &LoginOptions{}
+	cmd := &cobra.Command{
+		Use:   "login <name|provider> [--alias A] [--no-browser]",
+		Short: "Log in again for a token file, or add an account of a provider, in the browser",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Name = args[0]
+			return runLogin(cmd.Context(), f, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Alias, "alias", "", "alias of a new account (its file name is <provider>-oauth-<n>-<alias>.json)")
+	cmd.Flags().BoolVar(&opts.NoBrowser, "no-browser", false, "print the URL instead of opening a browser (e.g. over SSH)")
+	return cmd
+}
+
+func runLogin(ctx context.Context, f *Factory, opts *LoginOptions) error {
+	s, err := f.Settings()
+	if err != nil {
+		return err
+	}
+	started := func(st ipc.LoginStarted) { announceLogin(f, s, st.URL, opts.NoBrowser) }
+	req := ipc.LoginRequest{Name: opts.Name, Alias: opts.Alias}
+	out, err := ipc.NewClient(s.Paths.Socket).Login(ctx, req, started)
+	if errors.Is(err, ipc.ErrNotRunning) {
+		fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.LoginInProcess))
+		out, err = loginInProcess(ctx, f, s, req, started)
+	}
+	if err != nil {
+		return apiErrorSentence(s.Lang, err)
+	}
+	if out.Error != "" {
+		return errors.New(i18n.T(s.Lang, i18n.LoginFailed, out.Error))
+	}
+	_, err = fmt.Fprintln(f.IO.Out, i18n.T(s.Lang, i18n.LoginDone, out.File, out.Account))
+	return err
+}
+
+// announceLogin prints the page, and opens it unless told not to or there
+// is no display to open it on (an SSH session).
+func announceLogin(f *Factory, s *Settings, url string, noBrowser bool) {
+	fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.LoginOpenPage, url))
+	if !noBrowser && hasDisplay(f.getenv) {
+		browser.Stdout, browser.Stderr = io.Discard, io.Discard
+		if browser.OpenURL(url) == nil {
+			fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.LoginBrowserOpened))
+			return
+		}
+	}
+	fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.LoginWaiting))
+}
+
+// hasDisplay: on Linux and the BSDs a browser needs X11 or Wayland; an SSH
+// session without forwarding has neither.
+func hasDisplay(getenv func(string) string) bool {
+	switch runtime.GOOS {
+	case "darwin", "windows":
+		return getenv("SSH_CONNECTION") == ""
+	}
+	return getenv("DISPLAY") != "" || getenv("WAYLAND_DISPLAY") != ""
+}
+
+// loginInProcess serves the login pages from this process when no daemon
+// runs, for as long as the login takes.
+func loginInProcess(ctx context.Context, f *Factory, s *Settings, req ipc.LoginRequest, started func(ipc.LoginStarted)) (ipc.LoginOutcome, error) {
+	var out ipc.LoginOutcome
+	err := withInProcessCore(ctx, f, s, func(p *inProcess) error {
+		logger, logFile, err := openLogger(f, s, true)
+		if err != nil {
+			return err
+		}
+		defer logFile.Close()
+		pages, _, err := webPages(s, p.core, p.registry, logger)
+		if err != nil {
+			return err
+		}
+		ln, err := pages.Listen()
+		if err != nil {
+			return err
+		}
+		if pages.FellBack() {
+			fmt.Fprintln(f.IO.ErrOut, pages.FallbackMessage())
+		}
+		serveCtx, stop := context.WithCancel(ctx)
+		served := make(chan error, 1)
+		go func() { served <- pages.Serve(serveCtx, ln) }()
+		defer func() { stop(); <-served }()
+
+		// As the daemon does: a known file, alias or email is a re-login;
+		// anything else names the provider of a new account.
+		switch st, err := daemon.Resolve(p.core.Snapshot(), req.Name); {
+		case err == nil:
+			req.File = st.File
+		case errors.Is(err, daemon.ErrNotFound):
+			req.Provider = req.Name
+		default:
+			_, err = resolveName(s.Lang, p.core.Snapshot(), req.Name)
+			return err
+		}
+		st, done, err := loginsAdapter{pages}.Login(ctx, req)
+		if err != nil {
+			return err
+		}
+		started(st)
+		select {
+		case out = <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		// Keep serving until the browser has shown the result page (or a
+		// few seconds): the login ends in the callback, one request before
+		// that page.
+		grace := time.NewTimer(resultPageGrace)
+		defer grace.Stop()
+		select {
+		case <-pages.ResultShown(st.FlowID):
+		case <-grace.C:
+		case <-ctx.Done():
+		}
+		return nil
+	})
+	return out, err
+}

@@ -345,7 +345,6 @@ func noSecrets(t *testing.T, where, text string, values ...string) {
 	}
 }
 
-
 // execBinary prepares the binary with the home's environment.
 func execBinary(h *home, args ...string) *exec.Cmd {
 	cmd := exec.Command(binary, args...)

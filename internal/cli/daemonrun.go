@@ -14,7 +14,6 @@ import (
 	"github.com/cli/browser"
 
 	"github.com/routecodex/token-daemon/internal/authflow"
-	"github.com/routecodex/token-daemon/internal/daemon"
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/ipc"
 	"github.com/routecodex/token-daemon/internal/lifecycle"
@@ -93,15 +92,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	}
 	defer logFile.Close()
 
-	registry, err := newRegistry(f, s)
-	if err != nil {
-		return err
-	}
 	cfg := s.Config
-	fileOpts := cfg.FileOptions()
-	fileOpts.Generic = registry.Generic()
-	coreCfg := s.CoreConfig()
-	coreCfg.FileOptions = fileOpts
 	// The notifier links to pages of the auth server, which needs the core:
 	// the URLs are read when a notice is sent, after all three exist.
 	var pages *authflow.Server
@@ -118,12 +109,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 		Logger:        logger,
 	})
 	defer notifier.Close()
-	core, err := daemon.New(coreCfg, daemon.Deps{
-		Clock:     daemon.SystemClock(),
-		Providers: registry,
-		Notifier:  notifier,
-		Logger:    logger,
-	})
+	core, registry, err := newCore(f, s, logger, notifier, true)
 	if err != nil {
 		return err
 	}

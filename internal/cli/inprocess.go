@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/routecodex/token-daemon/internal/daemon"
 	"github.com/routecodex/token-daemon/internal/provider"
+	"github.com/routecodex/token-daemon/internal/tokenfile"
 )
 
 // inProcess is a core run inside a command, for `refresh` and `login` when
@@ -24,14 +26,7 @@ func withInProcessCore(ctx context.Context, f *Factory, s *Settings, fn func(*in
 		return err
 	}
 	defer logFile.Close()
-	registry, err := newRegistry(f, s)
-	if err != nil {
-		return err
-	}
-	cfg := s.CoreConfig()
-	cfg.FileOptions.Generic = registry.Generic()
-	cfg.AutoRefresh = false
-	core, err := daemon.New(cfg, daemon.Deps{Clock: daemon.SystemClock(), Providers: registry, Logger: logger})
+	core, registry, err := newCore(f, s, logger, nil, false)
 	if err != nil {
 		return err
 	}
@@ -46,4 +41,34 @@ func withInProcessCore(ctx context.Context, f *Factory, s *Settings, fn func(*in
 		return err
 	}
 	return fn(&inProcess{core: core, registry: registry, settings: s})
+}
+
+// newCore builds the providers and a core over them. autoRefresh=false
+// overrides the config: the core then refreshes only when asked.
+func newCore(f *Factory, s *Settings, logger *slog.Logger, notifier daemon.Notifier, autoRefresh bool) (*daemon.Daemon, *provider.Registry, error) {
+	registry, err := newRegistry(f, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := s.CoreConfig()
+	cfg.FileOptions = fileOptions(s, registry)
+	cfg.AutoRefresh = cfg.AutoRefresh && autoRefresh
+	core, err := daemon.New(cfg, daemon.Deps{
+		Clock:     daemon.SystemClock(),
+		Providers: registry,
+		Notifier:  notifier,
+		Logger:    logger,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return core, registry, nil
+}
+
+// fileOptions are the file model's options: aliases from config, and the
+// configured generic providers as the registry knows them.
+func fileOptions(s *Settings, registry *provider.Registry) tokenfile.Options {
+	opts := s.Config.FileOptions()
+	opts.Generic = registry.Generic()
+	return opts
 }

@@ -19,13 +19,11 @@ func webPages(s *Settings, core authflow.Core, registry *provider.Registry, logg
 	if err != nil {
 		return nil, "", err
 	}
-	fileOpts := s.Config.FileOptions()
-	fileOpts.Generic = registry.Generic()
 	srv := authflow.New(authflow.Options{
 		Core:         core,
 		Providers:    registry,
 		AuthDir:      s.Paths.AuthDir,
-		FileOptions:  fileOpts,
+		FileOptions:  fileOptions(s, registry),
 		Lang:         s.Lang,
 		Ports:        s.Config.CallbackPorts,
 		Secret:       secret,

@@ -77,28 +77,42 @@ func (es *edits) set(key string, v any) error {
 	return nil
 }
 
+// setter returns a set function for es that keeps the first encoding
+// error in *errp and ignores later sets once there is one.
+func (es *edits) setter(errp *error) func(key string, v any) {
+	return func(key string, v any) {
+		if *errp == nil {
+			*errp = es.set(key, v)
+		}
+	}
+}
+
+// setTokenFields sets the token fields u carries, the named string fields
+// in the given order (the order in which new keys are appended), then
+// expires_in.
+func setTokenFields(set func(string, any), u Update, order ...string) {
+	values := map[string]string{
+		"access_token":  u.AccessToken,
+		"refresh_token": u.RefreshToken,
+		"token_type":    u.TokenType,
+	}
+	for _, key := range order {
+		if v := values[key]; v != "" {
+			set(key, v)
+		}
+	}
+	if u.ExpiresIn > 0 {
+		set("expires_in", u.ExpiresIn)
+	}
+}
+
 // topEdits lists what u changes at the top level, including the rewritten
 // nested token object when the file has one.
 func topEdits(data []byte, top object, u Update) (edits, error) {
 	var es edits
 	var err error
-	set := func(key string, v any) {
-		if err == nil {
-			err = es.set(key, v)
-		}
-	}
-	if u.AccessToken != "" {
-		set("access_token", u.AccessToken)
-	}
-	if u.RefreshToken != "" {
-		set("refresh_token", u.RefreshToken)
-	}
-	if u.TokenType != "" {
-		set("token_type", u.TokenType)
-	}
-	if u.ExpiresIn > 0 {
-		set("expires_in", u.ExpiresIn)
-	}
+	set := es.setter(&err)
+	setTokenFields(set, u, "access_token", "refresh_token", "token_type")
 	if !u.ExpiresAt.IsZero() {
 		set("expires_at", u.ExpiresAt.UnixMilli())
 		set("expired", u.ExpiresAt.UTC().Format(expiredLayout))
@@ -145,23 +159,8 @@ func topEdits(data []byte, top object, u Update) (edits, error) {
 func tokenEdits(data []byte, nested object, u Update) (edits, error) {
 	var es edits
 	var err error
-	set := func(key string, v any) {
-		if err == nil {
-			err = es.set(key, v)
-		}
-	}
-	if u.AccessToken != "" {
-		set("access_token", u.AccessToken)
-	}
-	if u.TokenType != "" {
-		set("token_type", u.TokenType)
-	}
-	if u.RefreshToken != "" {
-		set("refresh_token", u.RefreshToken)
-	}
-	if u.ExpiresIn > 0 {
-		set("expires_in", u.ExpiresIn)
-	}
+	set := es.setter(&err)
+	setTokenFields(set, u, "access_token", "token_type", "refresh_token")
 	if !u.ExpiresAt.IsZero() {
 		set("expiry_timestamp", u.ExpiresAt.Unix())
 		for _, key := range []string{"expires_at", "expiry"} {

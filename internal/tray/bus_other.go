@@ -1,0 +1,9 @@
+//go:build !(linux || freebsd || openbsd || netbsd) && (!darwin || cgo)
+
+package tray
+
+// SessionBusAvailable reports whether the tray can be shown. Windows and
+// macOS (built with cgo) always have a notification area.
+func SessionBusAvailable() bool { return true }
+
+func checkDesktop(*controller) error { return nil }

@@ -263,3 +263,52 @@ const (
 	LoginFailed        Key = "login.failed" // %s: why
 	LoginInProcess     Key = "login.inProcess"
 )
+
+// Web UI (internal/web) and `token-daemon ui` (internal/cli).
+const (
+	WebTitle          Key = "web.title"
+	WebProvider       Key = "web.provider"
+	WebLastRefresh    Key = "web.lastRefresh"
+	WebNextRefresh    Key = "web.nextRefresh"
+	WebLastError      Key = "web.lastError"
+	WebFailures       Key = "web.failures"
+	WebActions        Key = "web.actions"
+	WebRefreshNow     Key = "web.refreshNow"
+	WebRefreshAll     Key = "web.refreshAll"
+	WebReauth         Key = "web.reauth"
+	WebSetAlias       Key = "web.setAlias"
+	WebAliasFor       Key = "web.aliasFor" // %s: file name
+	WebAliasNote      Key = "web.aliasNote"
+	WebSave           Key = "web.save"
+	WebCancel         Key = "web.cancel"
+	WebDetails        Key = "web.details"
+	WebBack           Key = "web.back"
+	WebHistory        Key = "web.history"
+	WebNoHistory      Key = "web.noHistory"
+	WebTime           Key = "web.time"
+	WebTrigger        Key = "web.trigger"
+	WebManual         Key = "web.manual"
+	WebAutomatic      Key = "web.automatic"
+	WebOutcome        Key = "web.outcome"
+	WebAlias          Key = "web.alias"
+	WebEmail          Key = "web.email"
+	WebPath           Key = "web.path"
+	WebReason         Key = "web.reason"
+	WebNever          Key = "web.never"
+	WebAuthDir        Key = "web.authDir"
+	WebNoTokens       Key = "web.noTokens"
+	WebRefreshed      Key = "web.refreshed"     // %s: file
+	WebRefreshFailed  Key = "web.refreshFailed" // %s: file, %s: why
+	WebAliasSaved     Key = "web.aliasSaved"
+	WebActionFailed   Key = "web.actionFailed" // %s: why
+	WebLive           Key = "web.live"
+	WebReconnecting   Key = "web.reconnecting"
+	WebSessionExpired Key = "web.sessionExpired"
+	WebDaemonError    Key = "web.daemonError" // %s: why
+	WebNotFound       Key = "web.notFound"    // %s: file
+	UIOpenPage        Key = "ui.openPage"     // %s: URL
+	UIBrowserOpened   Key = "ui.browserOpened"
+	UINotRunning      Key = "ui.notRunning"
+	UINoWebURL        Key = "ui.noWebURL"
+	UISecret          Key = "ui.secret" // %v: cause
+)

@@ -248,3 +248,20 @@ func TestStartServerWithDaemon(t *testing.T) {
 		t.Error("leader file left behind")
 	}
 }
+
+// With no desktop session bus, `tray` says so in one sentence and exits 1
+// instead of crashing; `start` does not try to launch it.
+func TestTrayWithoutSessionBus(t *testing.T) {
+	srv := newQwenServer(t)
+	h := newHome(t)
+	h.writeConfig(srv.URL, map[string]any{"tray": "on"})
+	r := h.run("token-daemon", "tray")
+	if r.code != 1 || !strings.Contains(r.stderr, "session bus") || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+		t.Errorf("tray without a bus: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = h.mustRun("token-daemon", "start")
+	if !strings.Contains(r.stderr, "session bus") {
+		t.Errorf("start with tray=on and no bus should say the tray was not started: %q", r.stderr)
+	}
+	h.mustRun("token-daemon", "stop")
+}

@@ -59,6 +59,7 @@ func tokenDaemonCommands(f *Factory) []*cobra.Command {
 		NewCmdList(f),
 		NewCmdRefresh(f),
 		NewCmdLogin(f),
+		NewCmdTray(f),
 	}
 }
 

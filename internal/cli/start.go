@@ -62,8 +62,13 @@ func runStart(ctx context.Context, f *Factory, opts *StartOptions) error {
 	if !started {
 		key = i18n.DaemonAlreadyRunning
 	}
-	_, err = fmt.Fprintln(f.IO.Out, i18n.T(s.Lang, key, pid))
-	return err
+	if _, err := fmt.Fprintln(f.IO.Out, i18n.T(s.Lang, key, pid)); err != nil {
+		return err
+	}
+	if started {
+		launchTray(f, s)
+	}
+	return nil
 }
 
 // startDetached spawns this binary as a background daemon and waits until

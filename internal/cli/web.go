@@ -39,9 +39,12 @@ func pageURL(base, secret, path string) string {
 	return base + path + "?k=" + url.QueryEscape(secret)
 }
 
+// authPath is the path of the auth page of one token file.
+func authPath(file string) string { return "/auth/" + url.PathEscape(file) }
+
 // authPageURL is the auth page of one token file.
 func authPageURL(base, secret, file string) string {
-	return pageURL(base, secret, "/auth/"+url.PathEscape(file))
+	return pageURL(base, secret, authPath(file))
 }
 
 // loginsAdapter lets the local API start logins on the auth server without

@@ -192,4 +192,8 @@ var en = map[Key]string{
 	UINotRunning:      "the token daemon is not running; start it with: routecodex token-daemon start",
 	UINoWebURL:        "the token daemon does not report a web URL (an older version? restart it)",
 	UISecret:          "cannot read the web secret: %v",
+
+	// Starting the tray.
+	TrayAlreadyRunning: "tray already running (PID %d)",
+	TrayNoSessionBus:   "no desktop session bus; the tray was not started (run `routecodex token-daemon tray` in a desktop session)",
 }

@@ -312,3 +312,9 @@ const (
 	UINoWebURL        Key = "ui.noWebURL"
 	UISecret          Key = "ui.secret" // %v: cause
 )
+
+// Starting the tray (internal/cli).
+const (
+	TrayAlreadyRunning Key = "tray.alreadyRunning" // %d: PID
+	TrayNoSessionBus   Key = "tray.noSessionBus"
+)

@@ -192,4 +192,8 @@ var zh = map[Key]string{
 	UINotRunning:      "令牌守护进程未运行；请先运行 routecodex token-daemon start",
 	UINoWebURL:        "令牌守护进程没有提供网页地址（版本过旧？请重启它）",
 	UISecret:          "读取网页密钥失败：%v",
+
+	// Starting the tray.
+	TrayAlreadyRunning: "托盘已在运行（PID %d）",
+	TrayNoSessionBus:   "没有桌面会话总线，托盘未启动（请在桌面会话中运行 routecodex token-daemon tray）",
 }

@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/routecodex/token-daemon/internal/i18n"
+	"github.com/routecodex/token-daemon/internal/ipc"
+	"github.com/routecodex/token-daemon/internal/lifecycle"
+	"github.com/routecodex/token-daemon/internal/tray"
+)
+
+// NewCmdTray is `routecodex token-daemon tray`: the tray menu alone.
+func NewCmdTray(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "tray",
+		Short: "Show the tray menu (a client of the running daemon)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runTray(cmd.Context(), f)
+		},
+	}
+}
+
+// trayPIDFile keeps one tray per home.
+func trayPIDFile(s *Settings) string { return filepath.Join(s.Paths.RunDir, "tray.pid") }
+
+func runTray(ctx context.Context, f *Factory) error {
+	s, err := f.Settings()
+	if err != nil {
+		return err
+	}
+	pid, err := lifecycle.AcquirePIDFile(trayPIDFile(s))
+	var already *lifecycle.AlreadyRunningError
+	if errors.As(err, &already) {
+		_, err := fmt.Fprintln(f.IO.Out, i18n.T(s.Lang, i18n.TrayAlreadyRunning, already.PID))
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	defer pid.Release()
+	logger, logFile, err := openLogger(f, s, true)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+
+	client := ipc.NewClient(s.Paths.Socket)
+	// The web server's address is the running daemon's; ask when a link is
+	// opened, so a restarted daemon on another port is followed.
+	webPage := func(path string) string {
+		st, err := client.Status(ctx)
+		if err != nil || st.Daemon.WebURL == "" {
+			return ""
+		}
+		secret, err := os.ReadFile(s.Paths.WebSecret)
+		if err != nil {
+			return ""
+		}
+		return pageURL(st.Daemon.WebURL, strings.TrimSpace(string(secret)), path)
+	}
+	return tray.Run(ctx, tray.Options{
+		Socket:  s.Paths.Socket,
+		Lang:    s.Lang,
+		AuthURL: func(file string) string { return webPage(authPath(file)) },
+		UIURL:   func() string { return webPage("/ui") },
+		Logger:  logger,
+	})
+}
+
+// launchTray starts the tray beside a daemon that `start` just started,
+// when the config allows it and a desktop session can show it.
+func launchTray(f *Factory, s *Settings) {
+	if s.Config.Tray == "off" || !tray.SessionBusAvailable() {
+		if s.Config.Tray == "on" {
+			fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.TrayNoSessionBus))
+		}
+		return
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return
+	}
+	args := []string{"token-daemon", "tray"}
+	if f.ConfigFlag != "" {
+		args = append(args, "--config", f.ConfigFlag)
+	}
+	if f.LangFlag != "" {
+		args = append(args, "--lang", f.LangFlag)
+	}
+	logf, err := os.OpenFile(s.Paths.DaemonLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return
+	}
+	defer logf.Close()
+	cmd := exec.Command(exe, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	lifecycle.Detach(cmd)
+	if cmd.Start() == nil {
+		_ = cmd.Process.Release()
+	}
+}

@@ -31,6 +31,12 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// Others may run the binary: the security tests start a daemon as
+	// another user.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	binary = filepath.Join(dir, "routecodex")
 	args := append(append([]string{"build"}, buildFlags...), "-o", binary, "github.com/routecodex/token-daemon/cmd/routecodex")
 	out, err := exec.Command("go", args...).CombinedOutput()
@@ -49,6 +55,9 @@ type home struct {
 	dir  string // ROUTECODEX_HOME
 	auth string // <dir>/auth
 	user string // HOME of the fake user
+	// extraEnv is added to the environment of every command (a test's
+	// D-Bus address, a PATH with a fake browser first).
+	extraEnv []string
 }
 
 // newHome makes a home in a short temp path: a Unix socket path must stay
@@ -78,12 +87,14 @@ func newHome(t *testing.T) *home {
 }
 
 func (h *home) env() []string {
-	return []string{
+	env := []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + h.user,
 		"ROUTECODEX_HOME=" + h.dir,
 		"LANG=C",
 	}
+	// Later entries win: exec keeps the last value of a repeated name.
+	return append(env, h.extraEnv...)
 }
 
 type result struct {
@@ -342,6 +353,24 @@ func noSecrets(t *testing.T, where, text string, values ...string) {
 		if v != "" && strings.Contains(text, v) {
 			t.Errorf("%s contains a token value (%s…)", where, v[:4])
 		}
+	}
+}
+
+// noSecretsInHome fails if any of the values appears in any file the daemon
+// keeps for itself: its logs, the audit log and its state.
+func noSecretsInHome(t *testing.T, h *home, values ...string) {
+	t.Helper()
+	for _, sub := range []string{"logs", "state"} {
+		_ = filepath.WalkDir(filepath.Join(h.dir, sub), func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			data, err := os.ReadFile(path)
+			if err == nil {
+				noSecrets(t, path, string(data), values...)
+			}
+			return nil
+		})
 	}
 }
 

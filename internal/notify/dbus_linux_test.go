@@ -3,12 +3,9 @@
 package notify
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"log/slog"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +15,8 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/routecodex/token-daemon/internal/dbustest"
+
 	"github.com/routecodex/token-daemon/internal/daemon"
 	"github.com/routecodex/token-daemon/internal/i18n"
 )
@@ -25,72 +24,10 @@ import (
 // roundTrip bounds the wait for a D-Bus signal to come back.
 const roundTrip = 10 * time.Second
 
-const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=%s</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`
-
 // startBus runs a private dbus-daemon for the test and returns its address.
 // The config has no service directories, so nothing on the machine is
 // activated on it.
-func startBus(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("dbus-daemon")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("dbus-daemon is required in CI: %v", err)
-		}
-		t.Skipf("dbus-daemon not installed (Debian: apt-get install dbus-daemon); skipping the D-Bus notification tests: %v", err)
-	}
-	// A short directory: unix socket paths are limited to ~100 bytes.
-	dir, err := os.MkdirTemp("", "rcxbus")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	cfg := filepath.Join(dir, "bus.conf")
-	if err := os.WriteFile(cfg, fmt.Appendf(nil, busConfig, filepath.Join(dir, "bus")), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "--config-file="+cfg, "--nofork", "--print-address=1")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start dbus-daemon: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	addr := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(stdout).ReadString('\n')
-		addr <- strings.TrimSpace(line)
-	}()
-	select {
-	case a := <-addr:
-		if a == "" {
-			t.Fatalf("dbus-daemon printed no address; stderr: %s", stderr.String())
-		}
-		return a
-	case <-time.After(roundTrip):
-		t.Fatalf("dbus-daemon did not start; stderr: %s", stderr.String())
-	}
-	return ""
-}
+func startBus(t *testing.T) string { return dbustest.StartBus(t) }
 
 // notifyCall is one call of Notify received by the test server.
 type notifyCall struct {

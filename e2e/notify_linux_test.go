@@ -1,0 +1,80 @@
+//go:build linux
+
+package e2e
+
+import (
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/routecodex/token-daemon/internal/dbustest"
+)
+
+// A refresh token the provider rejects (invalid_grant) makes the daemon
+// notify over the desktop bus at once, with the plan's text and actions;
+// clicking "open" opens the token's auth page in the browser.
+func TestNeedsReauthNotificationOpensAuthPage(t *testing.T) {
+	bus := dbustest.StartBus(t)
+	desktop := dbustest.StartNotifications(t, bus)
+
+	// A fake browser that records what it is asked to open.
+	bin := t.TempDir()
+	opened := filepath.Join(bin, "opened")
+	script := "#!/bin/sh\nprintf '%s\\n' \"$1\" >> " + opened + "\n"
+	if err := os.WriteFile(filepath.Join(bin, "xdg-open"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	srv := newQwenServer(t) // accepts no refresh token: invalid_grant
+	h := newHome(t)
+	h.extraEnv = []string{"DBUS_SESSION_BUS_ADDRESS=" + bus, "PATH=" + bin + ":" + os.Getenv("PATH")}
+	h.writeConfig(srv.URL, map[string]any{"callbackPorts": []int{freePort(t)}})
+	name := "qwen-oauth-1-revoked.json"
+	h.writeToken(name, qwenFile("REVOKED-AT-SECRETVALUE", "REVOKED-RT-SECRETVALUE", time.Now().Add(5*time.Minute)))
+	h.mustRun("token-daemon", "start")
+
+	n := desktop.WaitFor(t, name)
+	if n.Summary != "🌙 Routecodex Token Notification" || !strings.Contains(n.Body, "re-authentication") {
+		t.Errorf("notification summary %q body %q", n.Summary, n.Body)
+	}
+	if !hasAction(n.Actions, "open") || !hasAction(n.Actions, "details") || !hasAction(n.Actions, "cancel") {
+		t.Errorf("actions %v, want open, details, cancel", n.Actions)
+	}
+	if s, _, _, _ := h.status().token(name); s != "needs_reauth" {
+		t.Errorf("status %q, want needs_reauth", s)
+	}
+
+	desktop.Invoke(t, n.ID, "open")
+	var url string
+	eventually(t, 5*time.Second, "the browser to be asked to open the auth page", func() bool {
+		b, _ := os.ReadFile(opened)
+		url = strings.TrimSpace(string(b))
+		return url != ""
+	})
+	if !strings.HasPrefix(url, "http://127.0.0.1:") || !strings.Contains(url, "/auth/"+name+"?k=") {
+		t.Fatalf("opened %q, want the auth page of %s with the secret", url, name)
+	}
+	jar, _ := cookiejar.New(nil)
+	page := get(t, &http.Client{Jar: jar, Timeout: 5 * time.Second}, url)
+	if !strings.Contains(page, `id="login"`) || !strings.Contains(page, name) {
+		t.Errorf("the opened page is not the auth page of %s", name)
+	}
+	if got := len(desktop.Received()); got != 1 {
+		t.Errorf("%d notifications, want exactly 1 for one state change", got)
+	}
+	h.mustRun("token-daemon", "stop")
+	noSecrets(t, "the daemon log", h.logText(), "REVOKED-AT-SECRETVALUE", "REVOKED-RT-SECRETVALUE")
+}
+
+func hasAction(actions []string, key string) bool {
+	for i := 0; i+1 < len(actions); i += 2 {
+		if actions[i] == key {
+			return true
+		}
+	}
+	return false
+}

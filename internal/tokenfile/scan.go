@@ -7,7 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Skip reports whether a directory entry name is never a token file:
@@ -95,7 +98,7 @@ func Scan(dir string, opts Options) ([]*File, error) {
 		return nil, fmt.Errorf("scan auth dir %s: %w", dir, err)
 	}
 	var root string // resolved dir, computed only when a symlink needs it
-	files := make([]*File, 0, len(entries))
+	paths := make([]string, 0, len(entries))
 	for _, e := range entries {
 		name := e.Name()
 		if Skip(name) || e.IsDir() {
@@ -114,9 +117,39 @@ func Scan(dir string, opts Options) ([]*File, error) {
 		} else if !e.Type().IsRegular() {
 			continue // sockets, FIFOs, devices
 		}
-		files = append(files, Read(path, opts))
+		paths = append(paths, path)
 	}
-	return files, nil
+	return readAll(paths, opts), nil
+}
+
+// readAll reads paths on every CPU, in order: a start over 10,000 files is
+// bound by open/read/parse per file, which one goroutine does serially.
+func readAll(paths []string, opts Options) []*File {
+	files := make([]*File, len(paths))
+	workers := min(runtime.GOMAXPROCS(0), len(paths))
+	if workers <= 1 {
+		for i, p := range paths {
+			files[i] = Read(p, opts)
+		}
+		return files
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(paths) {
+					return
+				}
+				files[i] = Read(paths[i], opts)
+			}
+		}()
+	}
+	wg.Wait()
+	return files
 }
 
 // linkStaysIn reports whether the symlink at path resolves to an existing

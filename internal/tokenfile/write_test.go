@@ -236,11 +236,17 @@ var crashUpdates = [2]Update{
 	{AccessToken: "access-B", RefreshToken: "refresh-B", ExpiresAt: time.UnixMilli(4102448400000), Extra: map[string]any{"api_key": strings.Repeat("b", 4000)}},
 }
 
-func TestCrashChild(t *testing.T) {
-	path := os.Getenv(crashChildEnv)
-	if path == "" {
-		t.Skip("only runs as the child of TestWriteSurvivesKill")
+// TestMain runs the crash child instead of the tests when
+// TestWriteSurvivesKill starts this binary as one.
+func TestMain(m *testing.M) {
+	if path := os.Getenv(crashChildEnv); path != "" {
+		crashChild(path)
 	}
+	os.Exit(m.Run())
+}
+
+// crashChild writes path in a loop until it is killed.
+func crashChild(path string) {
 	fmt.Println("started")
 	for i := 0; ; i++ {
 		if _, err := Write(path, crashUpdates[i%2], nil); err != nil {
@@ -276,7 +282,7 @@ func TestWriteSurvivesKill(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	const kills = 25
 	for k := 0; k < kills; k++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+		cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.count=1")
 		cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {

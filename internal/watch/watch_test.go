@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/routecodex/token-daemon/internal/tokenfile"
 )
 
 // hangGuard bounds every wait: it is a deadline against a hung test, never a
@@ -226,9 +224,6 @@ func TestRunDebouncesBurstPerName(t *testing.T) {
 }
 
 func TestRunIgnoresSkippedNames(t *testing.T) {
-	if !tokenfileSkipReady() {
-		t.Skip("tokenfile.Skip is not implemented yet (stub panics)")
-	}
 	dir := t.TempDir()
 	h := start(t, dir, Options{Debounce: 20 * time.Millisecond}) // real tokenfile.Skip
 	for _, name := range []string{
@@ -249,16 +244,6 @@ func TestRunIgnoresSkippedNames(t *testing.T) {
 	if got := h.next(); got != "qwen-oauth-1-default.json" {
 		t.Fatalf("first call %q, want the token file only", got)
 	}
-}
-
-func tokenfileSkipReady() (ok bool) {
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	tokenfile.Skip("x.json")
-	return true
 }
 
 func TestRunIgnoresDotFilesWhateverSkipSays(t *testing.T) {

@@ -32,6 +32,20 @@ var rules = []rule{
 		external:  []string{"github.com/gofrs/flock", "golang.org/x/sys", "golang.org/x/oauth2"},
 		forbidStd: []string{"net/http/httptest", "os/exec", "os/signal"},
 	},
+	// The tray and the web UI are clients of the daemon through ipc: they
+	// may see its wire types (and what those are made of), never its
+	// internals, the auth server or the CLI.
+	{
+		pkg:      "internal/web",
+		ours:     []string{"internal/ipc", "internal/i18n", "internal/daemon", "internal/provider", "internal/tokenfile"},
+		external: []string{"github.com/gofrs/flock", "golang.org/x/sys", "golang.org/x/oauth2"},
+	},
+	{
+		pkg:  "internal/tray",
+		ours: []string{"internal/ipc", "internal/i18n", "internal/daemon", "internal/provider", "internal/tokenfile"},
+		external: []string{"github.com/gofrs/flock", "golang.org/x/sys", "golang.org/x/oauth2",
+			"fyne.io/systray", "github.com/godbus/dbus/v5", "github.com/cli/browser"},
+	},
 }
 
 func deps(t *testing.T, pkg string) []string {
@@ -132,6 +146,23 @@ func TestDaemonImportsNoNetHTTP(t *testing.T) {
 		switch strings.TrimSpace(imp) {
 		case "net/http", "net", "github.com/fsnotify/fsnotify", "github.com/spf13/cobra":
 			t.Errorf("internal/daemon imports %s; the core knows nothing of sockets, servers or watching", imp)
+		}
+	}
+}
+
+// The tray and the web UI reach the daemon only through ipc: neither may
+// import the core (or the auth server) directly.
+func TestClientsTalkThroughIPC(t *testing.T) {
+	for _, pkg := range []string{"internal/web", "internal/tray"} {
+		out, err := exec.Command("go", "list", "-f", "{{join .Imports \"\\n\"}}", module+"/"+pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list %s: %v\n%s", pkg, err, out)
+		}
+		for _, imp := range strings.Split(string(out), "\n") {
+			switch strings.TrimPrefix(strings.TrimSpace(imp), module+"/") {
+			case "internal/daemon", "internal/authflow", "internal/cli", "internal/notify", "internal/watch":
+				t.Errorf("%s imports %s; it must talk to the daemon through internal/ipc", pkg, imp)
+			}
 		}
 	}
 }

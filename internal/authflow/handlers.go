@@ -39,6 +39,7 @@ func (s *Server) routes() http.Handler {
 	s.tmpl = tmpl
 
 	mux := http.NewServeMux()
+	s.mux = mux
 	mux.HandleFunc("GET /{$}", s.handleIndex)
 	mux.HandleFunc("GET /auth/{file}", s.handleAuthPage)
 	mux.HandleFunc("POST /auth/{file}/start", s.handleAuthStart)

@@ -128,12 +128,24 @@ func (s *Server) secure(public func(path string) bool, next http.Handler) http.H
 			s.forbidden(w)
 			return
 		}
-		if r.Method == http.MethodPost && !equal(r.PostFormValue(csrfField), s.csrf) {
+		if r.Method == http.MethodPost && !equal(postedCSRF(r), s.csrf) {
 			s.forbidden(w)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// CSRFHeader carries the CSRF token of script-sent POSTs (JSON bodies have
+// no form field for it).
+const CSRFHeader = "X-CSRF-Token"
+
+// postedCSRF is the CSRF token a POST carries: the header, else the form field.
+func postedCSRF(r *http.Request) string {
+	if v := r.Header.Get(CSRFHeader); v != "" {
+		return v
+	}
+	return r.PostFormValue(csrfField)
 }
 
 func (s *Server) hasSession(r *http.Request) bool {

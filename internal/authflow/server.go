@@ -65,6 +65,7 @@ type Options struct {
 type Server struct {
 	o        Options
 	handler  http.Handler
+	mux      *http.ServeMux // behind the guard; Mount adds to it
 	tmpl     *template.Template
 	csrf     string
 	session  string

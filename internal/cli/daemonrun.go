@@ -140,7 +140,11 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 			StartedAt: &at, Version: f.Version, WebURL: pages.BaseURL(),
 		}
 	}
-	srv := ipc.NewServer(core, info, ipc.ServerOptions{Logger: logger, Shutdown: stop, Logins: loginsAdapter{pages}})
+	mountWebUI(pages, s, logger)
+	srv := ipc.NewServer(core, info, ipc.ServerOptions{
+		Logger: logger, Shutdown: stop, Logins: loginsAdapter{pages},
+		SetAlias: aliasSetter(s, core, logger),
+	})
 
 	leader, err := lifecycle.ClaimLeader(s.Paths.Home, os.Getpid(), startedAt)
 	if err != nil {

@@ -60,6 +60,7 @@ func tokenDaemonCommands(f *Factory) []*cobra.Command {
 		NewCmdRefresh(f),
 		NewCmdLogin(f),
 		NewCmdTray(f),
+		NewCmdUI(f),
 	}
 }
 

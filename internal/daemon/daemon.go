@@ -103,6 +103,12 @@ type Daemon struct {
 	outbox   []Notice
 	restored map[string]persistedFile // loaded state, applied at first sight of a file
 
+	history map[string][]Attempt // last refresh attempts by file name; guarded by mu
+
+	// opts is the file model's configuration once SetAlias changed it.
+	opts   atomic.Pointer[tokenfile.Options]
+	optsMu sync.Mutex // serialises SetAlias
+
 	limits   *limiter
 	wg       sync.WaitGroup
 	lastSave time.Time // loop goroutine only
@@ -163,6 +169,16 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 // Ready is closed once the first scan is done.
 func (d *Daemon) Ready() <-chan struct{} { return d.ready }
 
+// scanned reports whether the first scan is done.
+func (d *Daemon) scanned() bool {
+	select {
+	case <-d.ready:
+		return true
+	default:
+		return false
+	}
+}
+
 // Run scans the auth dir, schedules refreshes and serves until ctx ends;
 // in-flight refreshes are finished or cancelled without half-written files.
 func (d *Daemon) Run(ctx context.Context) error {
@@ -178,6 +194,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.log.Info("daemon starting", "authDir", d.cfg.AuthDir, "autoRefresh", d.cfg.AutoRefresh,
 		"refreshAhead", d.cfg.RefreshAhead, "checkInterval", d.cfg.CheckInterval)
 	d.rescan()
+	d.mu.Lock()
+	files := len(d.entries)
+	d.mu.Unlock()
+	d.log.Info("auth dir scanned", "files", files)
 	close(d.ready)
 
 	timer := d.clock.NewTimer(time.Hour)
@@ -317,7 +337,7 @@ func (d *Daemon) rescan() {
 		gens[name] = e.writes
 	}
 	d.mu.Unlock()
-	files, err := tokenfile.Scan(d.cfg.AuthDir, d.cfg.FileOptions)
+	files, err := tokenfile.Scan(d.cfg.AuthDir, d.fileOptions())
 	if err != nil {
 		d.log.Error("scan auth dir", "dir", d.cfg.AuthDir, "err", err)
 		return
@@ -370,7 +390,7 @@ func (d *Daemon) reread(name string) {
 	path := filepath.Join(d.cfg.AuthDir, name)
 	var f *tokenfile.File
 	if _, err := os.Lstat(path); err == nil {
-		f = tokenfile.Read(path, d.cfg.FileOptions)
+		f = tokenfile.Read(path, d.fileOptions())
 	} else if !errors.Is(err, os.ErrNotExist) {
 		d.log.Warn("stat token file", "file", name, "err", err)
 		return
@@ -414,14 +434,25 @@ func (d *Daemon) apply(name string, f *tokenfile.File, gen uint64, known bool) {
 	if e == nil {
 		e = d.newEntryLocked(name, f)
 		d.restoreLocked(e)
-		d.log.Info("token file added", "file", name, "provider", f.Provider)
+		// The first scan logs one summary line instead (Run): a line per file
+		// at every start would flood the log of a large auth dir.
+		if d.scanned() {
+			d.log.Info("token file added", "file", name, "provider", f.Provider)
+		}
 		d.checkFileNoticeLocked(e, now)
 		d.planLocked(e, now)
 		d.emitLocked(e, now)
 		return
 	}
 	if e.missingSince.IsZero() && f.Hash == e.file.Hash {
-		return // touched, not changed
+		if sameIdentity(f, e.file) {
+			return // touched, not changed
+		}
+		// Same bytes, new configuration (an alias): a new name, same tokens.
+		e.file = f
+		d.planLocked(e, now)
+		d.emitLocked(e, now)
+		return
 	}
 	if e.hasOwn && f.Hash == e.ownHash && e.missingSince.IsZero() {
 		e.file = f // our own write coming back through the watcher
@@ -488,6 +519,7 @@ func (d *Daemon) runDue(now time.Time) {
 		case !e.missingSince.IsZero():
 			if now.Sub(e.missingSince) >= missingKeep {
 				delete(d.entries, e.name)
+				delete(d.history, e.name)
 				d.log.Info("forgetting missing token file", "file", e.name)
 				d.emitTypeLocked(EventRemoved, e, now)
 				d.dirty.Store(true)

@@ -15,3 +15,14 @@ func (d *Daemon) Sync() {
 func (d *Daemon) SetWriter(w func(path string, u tokenfile.Update, ifRefreshToken *string) (tokenfile.WriteResult, error)) {
 	d.write = w
 }
+
+// Waiters is how many manual Refresh calls wait for name's flight in
+// progress (0 when none is).
+func (d *Daemon) Waiters(name string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if e := d.entries[name]; e != nil && e.flight != nil {
+		return e.flight.waiters
+	}
+	return 0
+}

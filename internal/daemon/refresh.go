@@ -26,6 +26,8 @@ type flight struct {
 	kind   flightKind
 	manual bool
 	done   chan struct{}
+	// waiters counts the manual Refresh calls waiting for it (under d.mu).
+	waiters int
 	// set before done is closed
 	err    error
 	status tokenfile.Status
@@ -151,7 +153,7 @@ func (d *Daemon) refresh(ctx context.Context, e *entry, fl *flight, f *tokenfile
 	switch {
 	case errors.Is(werr, tokenfile.ErrConflict):
 		d.log.Info("refresh conflict: another program refreshed the file first; keeping its tokens", "file", e.name)
-		onDisk := tokenfile.Read(f.Path, d.cfg.FileOptions)
+		onDisk := tokenfile.Read(f.Path, d.fileOptions())
 		d.finish(e, fl, func(now time.Time) {
 			e.file = onDisk
 			d.clearFailLocked(e)
@@ -255,7 +257,7 @@ func (d *Daemon) retryEnrich(ctx context.Context, e *entry, fl *flight, f *token
 }
 
 func (d *Daemon) recordWriteLocked(e *entry, res tokenfile.WriteResult) {
-	e.file = tokenfile.Parse(e.file.Path, res.Data, d.cfg.FileOptions)
+	e.file = tokenfile.Parse(e.file.Path, res.Data, d.fileOptions())
 	e.ownHash = res.Hash
 	e.hasOwn = true
 	e.writes++
@@ -324,6 +326,7 @@ func (d *Daemon) finish(e *entry, fl *flight, apply func(now time.Time)) {
 	recheck := e.recheck
 	e.recheck = false
 	fl.status, _ = d.statusLocked(e, now)
+	d.recordAttemptLocked(e, fl, now)
 	d.planLocked(e, now)
 	d.emitLocked(e, now)
 	d.mu.Unlock()
@@ -447,6 +450,7 @@ func (d *Daemon) refreshOne(ctx context.Context, name string) RefreshResult {
 		if fl == nil {
 			fl = d.startFlightLocked(e, flightRefresh, true)
 		}
+		fl.waiters++
 		d.mu.Unlock()
 		select {
 		case <-fl.done:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -331,7 +332,14 @@ func TestManualRefreshJoinsInFlight(t *testing.T) {
 		go func() { defer wg.Done(); results[i] = h.d.Refresh(context.Background(), []string{name}, i == 2) }()
 	}
 	<-p.started
-	h.waitFor("all joined", func() bool { return h.state(name).Status == tokenfile.StatusRefreshing })
+	// Joining emits no event: poll until all three callers wait on the one
+	// flight (the provider holds it until released).
+	for deadline := time.Now().Add(10 * time.Second); h.d.Waiters(name) != len(results); {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d callers joined", h.d.Waiters(name), len(results))
+		}
+		runtime.Gosched()
+	}
 	close(p.release)
 	wg.Wait()
 	if p.calls.Load() != 1 {

@@ -19,6 +19,8 @@ const stateVersion = 1
 type persistedState struct {
 	Version int                      `json:"version"`
 	Files   map[string]persistedFile `json:"files"`
+	// History is the last refresh attempts by file name.
+	History map[string][]persistedAttempt `json:"history,omitempty"`
 }
 
 type persistedFile struct {
@@ -66,6 +68,7 @@ func (d *Daemon) loadState() map[string]persistedFile {
 			"err", err, "version", st.Version)
 		return nil
 	}
+	d.history = historyFromDisk(st.History)
 	return st.Files
 }
 
@@ -135,6 +138,11 @@ func (d *Daemon) snapshotStateLocked() persistedState {
 			st.Files[name] = p
 		}
 	}
+	st.History = historyToDisk(d.history, func(name string) bool {
+		_, known := d.entries[name]
+		_, remembered := d.restored[name]
+		return known || remembered
+	})
 	return st
 }
 

@@ -34,6 +34,8 @@ type ServerOptions struct {
 	Shutdown func()
 	// Logins serves POST /v1/reauth; nil makes that route answer 501.
 	Logins Logins
+	// SetAlias serves POST /v1/alias; nil makes that route answer 501.
+	SetAlias AliasSetter
 }
 
 // maxBodyBytes bounds every request body.
@@ -92,6 +94,8 @@ func NewServer(core Core, info func() DaemonInfo, opts ServerOptions) *Server {
 		"/" + APIVersion + "/events":   {http.MethodGet, s.handleEvents},
 		"/" + APIVersion + "/shutdown": {http.MethodPost, s.handleShutdown},
 		"/" + APIVersion + "/reauth":   {http.MethodPost, s.handleReauth},
+		"/" + APIVersion + "/history":  {http.MethodGet, s.handleHistory},
+		"/" + APIVersion + "/alias":    {http.MethodPost, s.handleAlias},
 	}
 	return s
 }

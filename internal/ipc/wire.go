@@ -158,3 +158,25 @@ type LoginEvent struct {
 	Started *LoginStarted `json:"started,omitempty"`
 	Outcome *LoginOutcome `json:"outcome,omitempty"`
 }
+
+// Attempt is one refresh attempt in a token's history.
+type Attempt struct {
+	At     string `json:"at"` // RFC 3339 UTC
+	Manual bool   `json:"manual"`
+	Status string `json:"status"` // the token's status right after
+	Error  string `json:"error"`  // "" on success
+}
+
+// History is the body of GET /v1/history?file=…: the last refresh attempts
+// of one token file, oldest first.
+type History struct {
+	File     string    `json:"file"`
+	Attempts []Attempt `json:"attempts"`
+}
+
+// AliasRequest is the body of POST /v1/alias: the alias of a token file,
+// kept in config.json (tokenDaemon.aliases); "" removes it.
+type AliasRequest struct {
+	File  string `json:"file"`
+	Alias string `json:"alias"`
+}

@@ -108,7 +108,28 @@ func TestDaemonRefreshesExpiringToken(t *testing.T) {
 	if r := h.run("token-daemon", "status"); r.code != 3 {
 		t.Errorf("status after stop: exit %d, want 3", r.code)
 	}
+	// The audit log has the refresh as a JSON line.
+	audit, err := os.ReadFile(filepath.Join(h.dir, "logs", "token-audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refreshed := false
+	for _, line := range strings.Split(strings.TrimSpace(string(audit)), "\n") {
+		var rec struct {
+			File          string  `json:"file"`
+			Status        string  `json:"status"`
+			LastRefreshAt *string `json:"lastRefreshAt"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("audit line %q: %v", line, err)
+		}
+		refreshed = refreshed || (rec.File == name && rec.Status == "valid" && rec.LastRefreshAt != nil)
+	}
+	if !refreshed {
+		t.Errorf("no audit line for the refresh of %s:\n%s", name, audit)
+	}
 	secrets := append(srv.issuedTokens(), "QWEN-AT-0-SECRETVALUE", "QWEN-RT-0-SECRETVALUE")
+	noSecretsInHome(t, h, secrets...)
 	noSecrets(t, "the daemon log", h.logText(), secrets...)
 	noSecrets(t, "the command output", r.stdout+r.stderr, secrets...)
 }

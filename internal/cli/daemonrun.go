@@ -91,6 +91,11 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 		return err
 	}
 	defer logFile.Close()
+	audit, err := logging.OpenAudit(s.Paths.AuditLog)
+	if err != nil {
+		return err
+	}
+	defer audit.Close()
 
 	cfg := s.Config
 	// The notifier links to pages of the auth server, which needs the core:
@@ -168,7 +173,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	}
 	run("core", func() error { return core.Run(ctx) })
 	run("web", func() error { return pages.Serve(ctx, webLn) })
-	run("notify-reset", func() error { resetOnRecovery(ctx, core, notifier.Reset); return nil })
+	run("events", func() error { followEvents(ctx, core, audit, notifier.Reset, logger); return nil })
 	run("watch", func() error {
 		return watch.Run(ctx, s.Paths.AuthDir, watch.Options{Logger: logger, Skip: watchSkip}, core.FileChanged)
 	})

@@ -9,7 +9,9 @@ import (
 	"github.com/routecodex/token-daemon/internal/authflow"
 	"github.com/routecodex/token-daemon/internal/daemon"
 	"github.com/routecodex/token-daemon/internal/ipc"
+	"github.com/routecodex/token-daemon/internal/logging"
 	"github.com/routecodex/token-daemon/internal/provider"
+	"github.com/routecodex/token-daemon/internal/tokenfile"
 )
 
 // webPages builds the loopback auth server over a core, with the daemon's
@@ -71,20 +73,56 @@ func (a loginsAdapter) Login(ctx context.Context, req ipc.LoginRequest) (ipc.Log
 	return ipc.LoginStarted{FlowID: p.FlowID, URL: p.URL, File: req.File}, out, nil
 }
 
-// resetOnRecovery clears the notifier's per-token guards when a token works
-// again, so that its next failure is told at once.
-func resetOnRecovery(ctx context.Context, core *daemon.Daemon, reset func(file string)) {
+// followEvents keeps what lives beside the core in step with it: every
+// change of a token's state goes to the audit log, and a token that works
+// again clears the notifier's per-token guards, so that its next failure is
+// told at once.
+func followEvents(ctx context.Context, core *daemon.Daemon, audit *logging.AuditLog, reset func(file string), logger *slog.Logger) {
 	events, cancel := core.Subscribe()
 	defer cancel()
+	last := map[string]logging.AuditRecord{}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case ev := <-events:
+			rec := auditRecord(ev)
+			if prev, ok := last[rec.File]; !ok || !sameAudit(prev, rec) {
+				last[rec.File] = rec
+				if err := audit.Append(rec); err != nil {
+					logger.Warn("cannot write the audit log", "err", err)
+				}
+			}
 			switch ev.Token.Status {
-			case "valid", "expiring", "static":
+			case tokenfile.StatusValid, tokenfile.StatusExpiring, tokenfile.StatusStatic:
 				reset(ev.Token.File)
 			}
 		}
 	}
+}
+
+func auditRecord(ev daemon.Event) logging.AuditRecord {
+	t := ev.Token
+	rec := logging.AuditRecord{At: ev.At, File: t.File, Provider: t.Provider, Status: string(t.Status),
+		Reason: t.Reason, Failures: t.Failures}
+	if ev.Type == daemon.EventRemoved {
+		rec.Status = "removed"
+	}
+	if !t.ExpiresAt.IsZero() {
+		at := t.ExpiresAt.UTC()
+		rec.ExpiresAt = &at
+	}
+	if !t.LastRefreshAt.IsZero() {
+		at := t.LastRefreshAt.UTC()
+		rec.LastRefreshAt = &at
+	}
+	return rec
+}
+
+// sameAudit: nothing worth a new line changed (events also fire for
+// changes the audit does not record).
+func sameAudit(a, b logging.AuditRecord) bool {
+	eq := func(x, y *time.Time) bool { return (x == nil) == (y == nil) && (x == nil || x.Equal(*y)) }
+	return a.Status == b.Status && a.Reason == b.Reason && a.Failures == b.Failures &&
+		eq(a.ExpiresAt, b.ExpiresAt) && eq(a.LastRefreshAt, b.LastRefreshAt)
 }

@@ -2,11 +2,13 @@ package logging
 
 import (
 	"bytes"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRotatingFileRotatesBySize(t *testing.T) {
@@ -51,5 +53,37 @@ func TestSecretNamedAttributesAreMasked(t *testing.T) {
 	}
 	if !strings.Contains(out, "qwen-oauth-1.json") {
 		t.Fatalf("file name masked: %s", out)
+	}
+}
+
+func TestAuditLogAppendsJSONLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "logs", "token-audit.jsonl")
+	a, err := OpenAudit(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	for _, st := range []string{"refreshing", "valid"} {
+		if err := a.Append(AuditRecord{At: at, File: "qwen-oauth-1.json", Provider: "qwen", Status: st}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want 2:\n%s", len(lines), data)
+	}
+	var r AuditRecord
+	if err := json.Unmarshal([]byte(lines[1]), &r); err != nil || r.Status != "valid" || !r.At.Equal(at) {
+		t.Fatalf("second line %q: %+v, %v", lines[1], r, err)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", st.Mode().Perm())
 	}
 }

@@ -1,0 +1,57 @@
+package logging
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// AuditRecord is one line of <home>/logs/token-audit.jsonl: a change of a
+// token's state, in a form a script can read. It never holds a token value.
+type AuditRecord struct {
+	At            time.Time  `json:"at"`
+	File          string     `json:"file"`
+	Provider      string     `json:"provider"`
+	Status        string     `json:"status"`
+	Reason        string     `json:"reason,omitempty"`
+	ExpiresAt     *time.Time `json:"expiresAt,omitempty"`
+	LastRefreshAt *time.Time `json:"lastRefreshAt,omitempty"`
+	Failures      int        `json:"failures,omitempty"`
+}
+
+// AuditLog appends records as JSON lines (0600), one write per record so
+// that lines are never interleaved.
+type AuditLog struct {
+	mu sync.Mutex
+	f  *os.File
+}
+
+// OpenAudit opens the audit log at path for appending.
+func OpenAudit(path string) (*AuditLog, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("audit log %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("audit log %s: %w", path, err)
+	}
+	return &AuditLog{f: f}, nil
+}
+
+// Append writes one record.
+func (a *AuditLog) Append(r AuditRecord) error {
+	line, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, err = a.f.Write(append(line, '\n'))
+	return err
+}
+
+// Close closes the file.
+func (a *AuditLog) Close() error { return a.f.Close() }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -112,6 +113,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 		OpenURL:       browser.OpenURL,
 		Now:           time.Now,
 		Logger:        logger,
+		SnoozeFile:    filepath.Join(s.Paths.StateDir, "token-notify.json"),
 	})
 	defer notifier.Close()
 	core, registry, err := newCore(f, s, logger, notifier, true)

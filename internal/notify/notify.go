@@ -49,6 +49,9 @@ type Options struct {
 	OpenURL func(url string) error
 	Now     func() time.Time
 	Logger  *slog.Logger
+	// SnoozeFile keeps the snoozes across restarts ("" keeps them in
+	// memory only).
+	SnoozeFile string
 }
 
 // urgency levels of the freedesktop notification spec.
@@ -151,7 +154,7 @@ func newDesktop(o Options, be backend) *Desktop {
 	if o.Lang == "" {
 		o.Lang = i18n.EN
 	}
-	return &Desktop{
+	d := &Desktop{
 		opts:   o,
 		log:    o.Logger,
 		now:    o.Now,
@@ -159,6 +162,10 @@ func newDesktop(o Options, be backend) *Desktop {
 		tokens: map[string]*tokenState{},
 		byID:   map[uint32]string{},
 	}
+	for file, until := range loadSnoozes(o.SnoozeFile, o.Now()) {
+		d.stateLocked(file).snoozedUntil = until
+	}
+	return d
 }
 
 // Notify shows n unless a guard holds it back: one notification per token
@@ -340,10 +347,15 @@ func (d *Desktop) handleAction(id uint32, key string) {
 	st := d.stateLocked(file)
 	// The user acted: the prompt limit and dedupe start over.
 	st.lastKind, st.prompts = "", nil
+	var saveErr error
 	if key == ActionCancel {
 		st.snoozedUntil = d.now().Add(SnoozeFor)
+		saveErr = saveSnoozes(d.opts.SnoozeFile, d.snoozesLocked(), d.now())
 	}
 	d.mu.Unlock()
+	if saveErr != nil {
+		d.log.Warn("cannot save the snooze; it lasts until the daemon stops", "err", saveErr)
+	}
 
 	d.log.Info("notification action", "action", key, "file", file)
 	var target string
@@ -389,4 +401,15 @@ func withoutQuery(raw string) string {
 	}
 	u.RawQuery, u.Fragment = "", ""
 	return u.String()
+}
+
+// snoozesLocked lists every token's snooze end.
+func (d *Desktop) snoozesLocked() map[string]time.Time {
+	out := map[string]time.Time{}
+	for file, st := range d.tokens {
+		if !st.snoozedUntil.IsZero() {
+			out[file] = st.snoozedUntil
+		}
+	}
+	return out
 }

@@ -65,4 +65,3 @@ func saveSnoozes(path string, snoozes map[string]time.Time, now time.Time) error
 	}
 	return nil
 }
-

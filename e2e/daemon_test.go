@@ -286,3 +286,34 @@ func TestTrayWithoutSessionBus(t *testing.T) {
 	}
 	h.mustRun("token-daemon", "stop")
 }
+
+// `refresh` without a daemon does the work in its own process and says so;
+// it prints each outcome and exits 1 when one failed; names resolve by
+// file, alias or email, and an ambiguous name lists the candidates.
+func TestRefreshWithoutDaemon(t *testing.T) {
+	srv := newQwenServer(t, "RT-A-SECRETVALUE")
+	h := newHome(t)
+	h.writeConfig(srv.URL, nil)
+	later := time.Now().Add(48 * time.Hour)
+	h.writeToken("qwen-oauth-1-work.json", qwenFile("AT-A-SECRETVALUE", "RT-A-SECRETVALUE", later))
+	h.writeToken("qwen-oauth-2-work.json", qwenFile("AT-B-SECRETVALUE", "RT-B-SECRETVALUE", later))
+
+	r := h.run("token-daemon", "refresh", "work")
+	if r.code != 1 || !strings.Contains(r.stderr, "qwen-oauth-1-work.json") || !strings.Contains(r.stderr, "qwen-oauth-2-work.json") {
+		t.Errorf("ambiguous alias: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = h.run("token-daemon", "refresh", "qwen-oauth-1-work")
+	if r.code != 0 || !strings.Contains(r.stderr, "in this process") || !strings.Contains(r.stdout, "qwen-oauth-1-work.json: refreshed") {
+		t.Fatalf("refresh: exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
+	}
+	if h.readToken("qwen-oauth-1-work.json")["refresh_token"] != "QWEN-RT-1-SECRETVALUE" {
+		t.Error("the rotated refresh token is not on disk")
+	}
+	// The server knows no RT-B: invalid_grant, a permanent failure.
+	r = h.run("token-daemon", "refresh", "qwen-oauth-2-work.json")
+	if r.code != 1 || !strings.Contains(r.stdout, "qwen-oauth-2-work.json") {
+		t.Errorf("failed refresh: exit %d, stdout %q", r.code, r.stdout)
+	}
+	noSecrets(t, "the refresh output", r.stdout+r.stderr, "RT-B-SECRETVALUE", "AT-B-SECRETVALUE")
+	noSecretsInHome(t, h, append(srv.issuedTokens(), "RT-A-SECRETVALUE", "RT-B-SECRETVALUE")...)
+}

@@ -62,7 +62,10 @@ func runRefresh(ctx context.Context, f *Factory, opts *RefreshOptions) error {
 		line := i18n.T(s.Lang, i18n.RefreshOK, o.File)
 		if o.Error != "" {
 			failed++
-			line = i18n.T(s.Lang, i18n.RefreshFailedLine, o.File, o.Error)
+			// The file already leads the line; the core's wrapping would
+			// name it twice.
+			why := strings.TrimPrefix(o.Error, "refresh "+o.File+": ")
+			line = i18n.T(s.Lang, i18n.RefreshFailedLine, o.File, why)
 		}
 		if _, err := fmt.Fprintln(f.IO.Out, line); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -316,4 +317,41 @@ func TestRefreshWithoutDaemon(t *testing.T) {
 	}
 	noSecrets(t, "the refresh output", r.stdout+r.stderr, "RT-B-SECRETVALUE", "AT-B-SECRETVALUE")
 	noSecretsInHome(t, h, append(srv.issuedTokens(), "RT-A-SECRETVALUE", "RT-B-SECRETVALUE")...)
+}
+
+// A huge file is listed as invalid without being read whole, and files that
+// flicker in and out of existence do not bring the daemon down.
+func TestDaemonSurvivesHugeAndVanishingFiles(t *testing.T) {
+	srv := newQwenServer(t)
+	h := newHome(t)
+	h.writeConfig(srv.URL, nil)
+	h.mustRun("token-daemon", "start")
+	pid := h.pid()
+
+	huge := append([]byte(`{"access_token":"`), bytes.Repeat([]byte("x"), 3<<20)...)
+	huge = append(huge, `"}`...)
+	if err := os.WriteFile(filepath.Join(h.auth, "qwen-oauth-7-huge.json"), huge, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	flicker := filepath.Join(h.auth, "qwen-oauth-8-flicker.json")
+	for i := 0; i < 100; i++ {
+		if err := os.WriteFile(flicker, []byte(fmt.Sprintf(`{"access_token":"F%d","expires_at":4102444800000}`, i)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(flicker); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, 5*time.Second, "the huge file listed as too large", func() bool {
+		_, reason, _, ok := h.status().token("qwen-oauth-7-huge.json")
+		return ok && strings.Contains(reason, "too large")
+	})
+	st := h.status()
+	if !st.Daemon.Running || st.Daemon.PID != pid {
+		t.Fatalf("daemon after huge and vanishing files: %+v", st.Daemon)
+	}
+	if s, _, _, ok := st.token("qwen-oauth-8-flicker.json"); ok && s != "missing" {
+		t.Errorf("the vanished file is %q, want missing or absent", s)
+	}
+	h.mustRun("token-daemon", "stop")
 }

@@ -32,7 +32,9 @@ func TestNeedsReauthNotificationOpensAuthPage(t *testing.T) {
 	srv := newQwenServer(t) // accepts no refresh token: invalid_grant
 	h := newHome(t)
 	h.extraEnv = []string{"DBUS_SESSION_BUS_ADDRESS=" + bus, "PATH=" + bin + ":" + os.Getenv("PATH")}
-	h.writeConfig(srv.URL, map[string]any{"callbackPorts": []int{freePort(t)}})
+	// No tray: with a session bus, start would launch one, and it would
+	// outlive the test (a tray waits for its daemon to come back).
+	h.writeConfig(srv.URL, map[string]any{"callbackPorts": []int{freePort(t)}, "tray": "off"})
 	name := "qwen-oauth-1-revoked.json"
 	h.writeToken(name, qwenFile("REVOKED-AT-SECRETVALUE", "REVOKED-RT-SECRETVALUE", time.Now().Add(5*time.Minute)))
 	h.mustRun("token-daemon", "start")

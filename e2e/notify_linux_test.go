@@ -7,7 +7,9 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -79,4 +81,33 @@ func hasAction(actions []string, key string) bool {
 		}
 	}
 	return false
+}
+
+// With a desktop session bus and tray "auto", start launches the tray
+// beside the daemon (one per home: its pid file is locked).
+func TestStartLaunchesTrayOnADesktop(t *testing.T) {
+	bus := dbustest.StartBus(t)
+	srv := newQwenServer(t)
+	h := newHome(t)
+	h.extraEnv = []string{"DBUS_SESSION_BUS_ADDRESS=" + bus}
+	h.writeConfig(srv.URL, map[string]any{"callbackPorts": []int{freePort(t)}})
+	trayPID := filepath.Join(h.dir, "run", "tray.pid")
+	t.Cleanup(func() {
+		if b, err := os.ReadFile(trayPID); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+				_ = syscall.Kill(pid, syscall.SIGTERM)
+			}
+		}
+	})
+	h.mustRun("token-daemon", "start")
+	eventually(t, 10*time.Second, "the tray to hold its pid file", func() bool {
+		b, err := os.ReadFile(trayPID)
+		return err == nil && len(strings.TrimSpace(string(b))) > 0
+	})
+	// A second tray for the same home says so and leaves.
+	r := h.mustRun("token-daemon", "tray")
+	if !strings.Contains(r.stdout, "already running") {
+		t.Errorf("second tray: %q", r.stdout)
+	}
+	h.mustRun("token-daemon", "stop")
 }

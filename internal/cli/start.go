@@ -79,31 +79,8 @@ func startDetached(ctx context.Context, f *Factory, s *Settings) (pid int, start
 			return pid, false, nil
 		}
 	}
-	exe, err := os.Executable()
+	cmd, err := spawnDetached(f, s, "start", "--background")
 	if err != nil {
-		return 0, false, err
-	}
-	args := []string{"token-daemon", "start", "--background"}
-	if f.ConfigFlag != "" {
-		args = append(args, "--config", f.ConfigFlag)
-	}
-	if f.LangFlag != "" {
-		args = append(args, "--lang", f.LangFlag)
-	}
-	if err := os.MkdirAll(s.Paths.LogDir, 0o700); err != nil {
-		return 0, false, err
-	}
-	// stdio of the daemon goes to its log: a panic or a message printed
-	// before the logger is set up is not lost.
-	logf, err := os.OpenFile(s.Paths.DaemonLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return 0, false, err
-	}
-	defer logf.Close()
-	cmd := exec.Command(exe, args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	lifecycle.Detach(cmd)
-	if err := cmd.Start(); err != nil {
 		return 0, false, errors.New(i18n.T(s.Lang, i18n.DaemonStartFailed, err, s.Paths.DaemonLog))
 	}
 	exited := make(chan error, 1)
@@ -136,4 +113,37 @@ func startDetached(ctx context.Context, f *Factory, s *Settings) (pid int, start
 			}
 		}
 	}
+}
+
+// spawnDetached starts this binary's `token-daemon <args>` in a new
+// session, with the global flags of this run and its stdio going to the
+// daemon log, so that a panic or a message printed before the logger is
+// set up is not lost.
+func spawnDetached(f *Factory, s *Settings, args ...string) (*exec.Cmd, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	args = append([]string{"token-daemon"}, args...)
+	if f.ConfigFlag != "" {
+		args = append(args, "--config", f.ConfigFlag)
+	}
+	if f.LangFlag != "" {
+		args = append(args, "--lang", f.LangFlag)
+	}
+	if err := os.MkdirAll(s.Paths.LogDir, 0o700); err != nil {
+		return nil, err
+	}
+	logf, err := os.OpenFile(s.Paths.DaemonLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close() // the child has its own copy once started
+	cmd := exec.Command(exe, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	lifecycle.Detach(cmd)
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return cmd, nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -85,26 +84,7 @@ func launchTray(f *Factory, s *Settings) {
 		}
 		return
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return
-	}
-	args := []string{"token-daemon", "tray"}
-	if f.ConfigFlag != "" {
-		args = append(args, "--config", f.ConfigFlag)
-	}
-	if f.LangFlag != "" {
-		args = append(args, "--lang", f.LangFlag)
-	}
-	logf, err := os.OpenFile(s.Paths.DaemonLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return
-	}
-	defer logf.Close()
-	cmd := exec.Command(exe, args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	lifecycle.Detach(cmd)
-	if cmd.Start() == nil {
+	if cmd, err := spawnDetached(f, s, "tray"); err == nil {
 		_ = cmd.Process.Release()
 	}
 }

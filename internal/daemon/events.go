@@ -1,0 +1,118 @@
+package daemon
+
+import (
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/routecodex/token-daemon/internal/tokenfile"
+)
+
+// Status, snapshots, the event stream and notices.
+
+// statusLocked is e's status with the daemon's overlay.
+func (d *Daemon) statusLocked(e *entry, now time.Time) (tokenfile.Status, string) {
+	switch {
+	case !e.missingSince.IsZero():
+		return tokenfile.StatusMissing, "file removed"
+	case e.refreshing:
+		return tokenfile.StatusRefreshing, ""
+	case e.pending != nil:
+		return tokenfile.StatusRefreshFailed, e.pending.reason
+	case e.fail == failReauth:
+		return tokenfile.StatusNeedsReauth, e.reason
+	case e.fail == failMisconfigured || e.fail == failSlow:
+		return tokenfile.StatusRefreshFailed, e.reason
+	}
+	return e.file.StatusAt(now, d.cfg.RefreshAhead)
+}
+
+func (d *Daemon) stateLocked(e *entry, now time.Time) TokenState {
+	s := StateOf(e.file, now, d.cfg.RefreshAhead)
+	s.Status, s.Reason = d.statusLocked(e, now)
+	if !e.missingSince.IsZero() {
+		s.Refreshable = false
+	}
+	s.LastRefreshAt = e.lastRefreshAt
+	s.NextRefreshAt = e.nextRefreshAt
+	s.LastError = e.lastError
+	s.Failures = e.failures
+	return s
+}
+
+// Snapshot returns the state of every token, sorted by file name.
+func (d *Daemon) Snapshot() []TokenState {
+	now := d.clock.Now()
+	d.mu.Lock()
+	out := make([]TokenState, 0, len(d.entries))
+	for _, e := range d.entries {
+		out = append(out, d.stateLocked(e, now))
+	}
+	d.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
+	return out
+}
+
+// Subscribe returns a channel of state changes; cancel releases it. A slow
+// subscriber loses events rather than blocking the core.
+func (d *Daemon) Subscribe() (events <-chan Event, cancel func()) {
+	ch := make(chan Event, subscriberBuf)
+	d.mu.Lock()
+	id := d.nextSub
+	d.nextSub++
+	d.subs[id] = ch
+	d.mu.Unlock()
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			d.mu.Lock()
+			delete(d.subs, id)
+			d.mu.Unlock()
+			close(ch)
+		})
+	}
+}
+
+func (d *Daemon) emitLocked(e *entry, now time.Time) { d.emitTypeLocked(EventToken, e, now) }
+
+func (d *Daemon) emitTypeLocked(t EventType, e *entry, now time.Time) {
+	d.dirty.Store(true)
+	if len(d.subs) == 0 {
+		return
+	}
+	ev := Event{Type: t, At: now, Token: d.stateLocked(e, now)}
+	for _, ch := range d.subs {
+		select {
+		case ch <- ev:
+		default: // slow subscriber: drop rather than block the core
+		}
+	}
+}
+
+// noticeLocked queues one notice per state change: a repeat of the last
+// notice kind for e is dropped.
+func (d *Daemon) noticeLocked(e *entry, kind NoticeKind, reason string) {
+	if kind != NoticeRefreshed {
+		if e.notified == kind {
+			return
+		}
+		e.notified = kind
+	}
+	if d.notif == nil {
+		return
+	}
+	d.outbox = append(d.outbox, Notice{
+		Kind: kind, File: e.name, DisplayName: e.file.DisplayName, Provider: e.file.Provider, Reason: reason,
+	})
+}
+
+// flush delivers queued notices outside the lock (a notifier may be slow).
+func (d *Daemon) flush() {
+	d.mu.Lock()
+	out := d.outbox
+	d.outbox = nil
+	d.mu.Unlock()
+	for _, n := range out {
+		d.notif.Notify(n)
+	}
+}

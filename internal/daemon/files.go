@@ -1,0 +1,233 @@
+package daemon
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/routecodex/token-daemon/internal/tokenfile"
+)
+
+// File events: what the watcher reports, read and applied to the entries.
+
+// FileChanged tells the core that name (a base name in the auth dir) was
+// created, written, removed or renamed; name "" asks for a full rescan. It
+// only records the name and wakes the loop.
+func (d *Daemon) FileChanged(name string) {
+	if name != "" {
+		name = filepath.Base(name)
+		if tokenfile.Skip(name) && name != clientsFile {
+			return
+		}
+	}
+	d.chMu.Lock()
+	d.changes[name] = true
+	d.chMu.Unlock()
+	d.signal()
+}
+
+// clientsFile holds client secrets; its change may cure a misconfigured file.
+const clientsFile = "oauth-clients.local.json"
+
+func (d *Daemon) drainChanges() {
+	d.chMu.Lock()
+	names := d.changes
+	d.changes = map[string]bool{}
+	d.chMu.Unlock()
+	if names[""] {
+		d.rescan()
+	}
+	for name := range names {
+		switch name {
+		case "":
+		case clientsFile:
+			d.retryMisconfigured()
+		default:
+			if !names[""] {
+				d.reread(name)
+			}
+		}
+	}
+	if len(names) > 0 {
+		d.retryPendingWrites()
+	}
+}
+
+// rescan reads the whole auth dir: new files are added, changed ones
+// re-read, vanished ones marked missing.
+func (d *Daemon) rescan() {
+	d.mu.Lock()
+	gens := make(map[string]uint64, len(d.entries))
+	for name, e := range d.entries {
+		gens[name] = e.writes
+	}
+	d.mu.Unlock()
+	files, err := tokenfile.Scan(d.cfg.AuthDir, d.fileOptions())
+	if err != nil {
+		d.log.Error("scan auth dir", "dir", d.cfg.AuthDir, "err", err)
+		return
+	}
+	seen := make(map[string]bool, len(files))
+	for _, f := range files {
+		seen[f.Name] = true
+		gen, known := gens[f.Name]
+		d.apply(f.Name, f, gen, known)
+	}
+	d.mu.Lock()
+	var gone []string
+	for name, e := range d.entries {
+		if !seen[name] && e.missingSince.IsZero() {
+			gone = append(gone, name)
+		}
+	}
+	// Files remembered as missing that never showed up again stay missing.
+	for name, p := range d.restored {
+		if p.MissingSince != nil && !seen[name] && d.entries[name] == nil {
+			e := d.newEntryLocked(name, &tokenfile.File{Name: name, Path: filepath.Join(d.cfg.AuthDir, name)})
+			e.missingSince = *p.MissingSince
+			e.notified = NoticeKind(p.Notified)
+			delete(d.restored, name)
+			d.planLocked(e, d.clock.Now())
+		}
+	}
+	d.mu.Unlock()
+	for _, name := range gone {
+		gen, known := gens[name]
+		d.apply(name, nil, gen, known)
+	}
+}
+
+// reread re-reads one file after a change notice.
+func (d *Daemon) reread(name string) {
+	d.mu.Lock()
+	e := d.entries[name]
+	var gen uint64
+	if e != nil {
+		if e.flight != nil {
+			e.recheck = true // the flight is writing this file: look after it
+			d.mu.Unlock()
+			return
+		}
+		gen = e.writes
+	}
+	d.mu.Unlock()
+
+	path := filepath.Join(d.cfg.AuthDir, name)
+	var f *tokenfile.File
+	if _, err := os.Lstat(path); err == nil {
+		f = tokenfile.Read(path, d.fileOptions())
+	} else if !errors.Is(err, os.ErrNotExist) {
+		d.log.Warn("stat token file", "file", name, "err", err)
+		return
+	}
+	d.apply(name, f, gen, e != nil)
+}
+
+// apply records what was read of name (nil: the file is gone). gen and
+// known guard against a read that raced one of the daemon's own writes.
+func (d *Daemon) apply(name string, f *tokenfile.File, gen uint64, known bool) {
+	now := d.clock.Now()
+	d.mu.Lock()
+	defer d.flush()
+	defer d.mu.Unlock()
+	e := d.entries[name]
+	if known && (e == nil || e.flight != nil || e.writes != gen) {
+		// Our own write landed while we were reading: read again later.
+		if e != nil && e.flight != nil {
+			e.recheck = true
+		} else {
+			d.requeue(name)
+		}
+		return
+	}
+	if f == nil {
+		if e == nil || !e.missingSince.IsZero() {
+			return
+		}
+		e.missingSince = now
+		e.nextRefreshAt = time.Time{}
+		if e.pending != nil {
+			d.log.Warn("token file removed while refreshed tokens were waiting to be written; dropping them", "file", name)
+			e.pending = nil
+		}
+		d.log.Warn("token file missing", "file", name)
+		d.noticeLocked(e, NoticeMissing, "file removed")
+		d.planLocked(e, now)
+		d.emitLocked(e, now)
+		return
+	}
+	if e == nil {
+		e = d.newEntryLocked(name, f)
+		d.restoreLocked(e)
+		// The first scan logs one summary line instead (Run): a line per file
+		// at every start would flood the log of a large auth dir.
+		if d.scanned() {
+			d.log.Info("token file added", "file", name, "provider", f.Provider)
+		}
+		d.checkFileNoticeLocked(e, now)
+		d.planLocked(e, now)
+		d.emitLocked(e, now)
+		return
+	}
+	if e.missingSince.IsZero() && f.Hash == e.file.Hash {
+		if sameIdentity(f, e.file) {
+			return // touched, not changed
+		}
+		// Same bytes, new configuration (an alias): a new name, same tokens.
+		e.file = f
+		d.planLocked(e, now)
+		d.emitLocked(e, now)
+		return
+	}
+	if e.hasOwn && f.Hash == e.ownHash && e.missingSince.IsZero() {
+		e.file = f // our own write coming back through the watcher
+		return
+	}
+	d.log.Info("token file changed outside the daemon", "file", name)
+	e.file = f
+	e.missingSince = time.Time{}
+	e.hasOwn = false
+	d.clearFailLocked(e)
+	d.checkFileNoticeLocked(e, now)
+	d.planLocked(e, now)
+	d.emitLocked(e, now)
+}
+
+func (d *Daemon) requeue(name string) {
+	d.chMu.Lock()
+	d.changes[name] = true
+	d.chMu.Unlock()
+	d.signal()
+}
+
+func (d *Daemon) newEntryLocked(name string, f *tokenfile.File) *entry {
+	lead := d.cfg.RefreshAhead / 10
+	if lead > maxJitter {
+		lead = maxJitter
+	}
+	e := &entry{name: name, file: f, index: -1, jitter: time.Duration(d.rand() * float64(lead))}
+	d.entries[name] = e
+	return e
+}
+
+// clearFailLocked forgets failures after an external change or success.
+func (d *Daemon) clearFailLocked(e *entry) {
+	e.fail = failNone
+	e.reason = ""
+	e.lastError = ""
+	e.failures = 0
+	e.retryAt = time.Time{}
+	e.notified = ""
+}
+
+// checkFileNoticeLocked tells the user once about a file that needs a login
+// by its own content (no refresh token past expiry).
+func (d *Daemon) checkFileNoticeLocked(e *entry, now time.Time) {
+	if !e.missingSince.IsZero() || e.fail != failNone {
+		return
+	}
+	if st, reason := e.file.StatusAt(now, d.cfg.RefreshAhead); st == tokenfile.StatusNeedsReauth {
+		d.noticeLocked(e, NoticeNeedsReauth, reason)
+	}
+}

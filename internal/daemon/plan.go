@@ -1,0 +1,146 @@
+package daemon
+
+import "time"
+
+// Planning: when each entry needs attention next, and what runs then.
+
+// runDue handles every entry whose time has come.
+func (d *Daemon) runDue(now time.Time) {
+	d.mu.Lock()
+	defer d.flush()
+	defer d.mu.Unlock()
+	if d.stopping {
+		return
+	}
+	for _, e := range d.heap.popDue(now) {
+		switch {
+		case !e.missingSince.IsZero():
+			if now.Sub(e.missingSince) >= missingKeep {
+				delete(d.entries, e.name)
+				delete(d.history, e.name)
+				d.log.Info("forgetting missing token file", "file", e.name)
+				d.emitTypeLocked(EventRemoved, e, now)
+				d.dirty.Store(true)
+			} else {
+				d.planLocked(e, now)
+			}
+		case d.autoRefreshableLocked(e):
+			d.startFlightLocked(e, flightRefresh, false)
+		default:
+			d.checkFileNoticeLocked(e, now)
+			d.emitLocked(e, now)
+			d.planLocked(e, now)
+		}
+	}
+}
+
+func (d *Daemon) autoRefreshableLocked(e *entry) bool {
+	if !d.cfg.AutoRefresh || e.flight != nil || e.pending != nil || !e.file.Refreshable() {
+		return false
+	}
+	return e.fail != failReauth && e.fail != failMisconfigured
+}
+
+// safetyNet runs every CheckInterval: pending writes and enrichments.
+func (d *Daemon) safetyNet(now time.Time) {
+	d.retryPendingWrites()
+	d.mu.Lock()
+	defer d.flush()
+	defer d.mu.Unlock()
+	if d.stopping {
+		return
+	}
+	for _, e := range d.entries {
+		if e.enrichPending && e.flight == nil && e.pending == nil && !now.Before(e.enrichAt) && e.missingSince.IsZero() {
+			d.startFlightLocked(e, flightEnrich, false)
+		}
+	}
+}
+
+// retryMisconfigured gives every misconfigured file another try after the
+// client-secret file changed.
+func (d *Daemon) retryMisconfigured() {
+	now := d.clock.Now()
+	d.mu.Lock()
+	defer d.flush()
+	defer d.mu.Unlock()
+	for _, e := range d.entries {
+		if e.fail == failMisconfigured {
+			d.clearFailLocked(e)
+			d.planLocked(e, now)
+			d.emitLocked(e, now)
+		}
+	}
+}
+
+// planLocked (re)places e in the heap.
+func (d *Daemon) planLocked(e *entry, now time.Time) {
+	due, isRefresh := d.dueLocked(e, now)
+	if isRefresh {
+		e.nextRefreshAt = due
+	} else {
+		e.nextRefreshAt = time.Time{}
+	}
+	d.heap.set(e, due)
+	d.signal()
+}
+
+// dueLocked says when e needs attention next, and whether that is a refresh.
+func (d *Daemon) dueLocked(e *entry, now time.Time) (time.Time, bool) {
+	if !e.missingSince.IsZero() {
+		return e.missingSince.Add(missingKeep), false
+	}
+	if e.flight != nil || e.pending != nil {
+		return time.Time{}, false // the flight reschedules; pending writes retry on ticks
+	}
+	f := e.file
+	if !f.Refreshable() {
+		// A known provider's file without refresh token turns needs_reauth
+		// at expiry: wake then to tell the user.
+		if f.Invalid == "" && !f.ReadOnly && f.Provider != "" && f.RefreshToken == "" &&
+			!f.ExpiresAt.IsZero() && f.ExpiresAt.After(now) && e.notified != NoticeNeedsReauth {
+			return f.ExpiresAt, false
+		}
+		return time.Time{}, false
+	}
+	if !d.cfg.AutoRefresh {
+		return time.Time{}, false
+	}
+	var due time.Time
+	switch e.fail {
+	case failReauth, failMisconfigured:
+		return time.Time{}, false
+	case failBackoff, failSlow:
+		if e.retryAt.IsZero() {
+			return time.Time{}, false
+		}
+		due = e.retryAt
+	default:
+		switch {
+		case f.AccessToken == "":
+			due = now
+		case f.ExpiresAt.IsZero():
+			return time.Time{}, false // no expiry: nothing to refresh
+		default:
+			due = f.ExpiresAt.Add(-d.cfg.RefreshAhead - e.jitter)
+		}
+		// A provider whose tokens live shorter than the lead would make every
+		// refresh due at once: never refresh again before half the new
+		// lifetime (and minRefreshGap) has passed.
+		if !e.lastRefreshAt.IsZero() {
+			floor := e.lastRefreshAt.Add(minRefreshGap)
+			if f.ExpiresAt.After(e.lastRefreshAt) {
+				if half := e.lastRefreshAt.Add(f.ExpiresAt.Sub(e.lastRefreshAt) / 2); half.After(floor) {
+					floor = half
+				}
+			}
+			if due.Before(floor) {
+				due = floor
+			}
+		}
+	}
+	if due.Before(now) {
+		due = now
+	}
+	return due.Round(0), true
+}

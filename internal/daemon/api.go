@@ -27,6 +27,9 @@ type Config struct {
 	FileOptions    tokenfile.Options
 	// NotifySuccess sends a notice after each automatic refresh success.
 	NotifySuccess bool
+	// RequestTimeout bounds how long shutdown waits for a token request
+	// already sent (default 30s); such a request is never cancelled sooner.
+	RequestTimeout time.Duration
 }
 
 // Providers finds the provider of a file.
@@ -106,6 +109,10 @@ type Deps struct {
 	Notifier  Notifier // may be nil
 	Logger    *slog.Logger
 	Rand      func() float64 // [0,1), for jitter; nil means math/rand
+	// AfterAnswer, when set, is called after a provider's answer is saved
+	// in its .pending file and before it is written: tests hold the daemon
+	// there to kill it. nil in production.
+	AfterAnswer func(file string)
 }
 
 // Clock is the daemon's only source of time, so that tests never sleep.

@@ -20,7 +20,7 @@ const (
 	slowRetry       = 15 * time.Minute
 	maxJitter       = 60 * time.Second
 	missingKeep     = 24 * time.Hour
-	minRefreshGap   = time.Minute // never refresh one file twice within this, whatever its lifetime
+	minRefreshGap   = 10 * time.Second // never refresh one token chain twice within this, whatever its lifetime
 	enrichRetryBase = 30 * time.Second
 	subscriberBuf   = 256
 )
@@ -52,6 +52,12 @@ type entry struct {
 	nextRefreshAt time.Time
 	missingSince  time.Time
 
+	// chainStart is when the token in the file was issued, as far as known
+	// (zero: unknown); chainOwn says the daemon issued it by a refresh, so
+	// the floor between two refreshes of one chain applies.
+	chainStart time.Time
+	chainOwn   bool
+
 	ownHash [32]byte // sha256 of the daemon's last write of this file
 	hasOwn  bool
 	writes  uint64 // count of own writes, to spot a read racing a write
@@ -64,6 +70,8 @@ type entry struct {
 	flight     *flight
 	refreshing bool
 	recheck    bool // a change arrived during a flight: re-read after it
+	// changedInFlight: an external write was applied during the flight.
+	changedInFlight bool
 
 	notified NoticeKind // last notice for the current state; "" once recovered
 
@@ -99,6 +107,11 @@ type Daemon struct {
 	nextSub  int
 	outbox   []Notice
 	restored map[string]persistedFile // loaded state, applied at first sight of a file
+	// loadedPending are answers found in .pending files at start, attached
+	// at first sight of their file.
+	loadedPending map[string]*pendingWrite
+	afterAnswer   func(file string)
+	retryReads    map[string]bool // names whose read failed for a passing reason; guarded by chMu
 
 	history map[string][]Attempt // last refresh attempts by file name; guarded by mu
 
@@ -134,21 +147,26 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 	if cfg.PerProvider <= 0 {
 		cfg.PerProvider = 4
 	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 30 * time.Second
+	}
 	d := &Daemon{
-		cfg:     cfg,
-		clock:   deps.Clock,
-		prov:    deps.Providers,
-		notif:   deps.Notifier,
-		log:     deps.Logger,
-		rand:    deps.Rand,
-		write:   tokenfile.Write,
-		ready:   make(chan struct{}),
-		wake:    make(chan struct{}, 1),
-		syncReq: make(chan chan struct{}),
-		changes: map[string]bool{},
-		entries: map[string]*entry{},
-		subs:    map[int]chan Event{},
-		limits:  newLimiter(cfg.MaxConcurrent, cfg.PerProvider),
+		cfg:         cfg,
+		clock:       deps.Clock,
+		prov:        deps.Providers,
+		notif:       deps.Notifier,
+		log:         deps.Logger,
+		rand:        deps.Rand,
+		write:       tokenfile.Write,
+		ready:       make(chan struct{}),
+		wake:        make(chan struct{}, 1),
+		syncReq:     make(chan chan struct{}),
+		changes:     map[string]bool{},
+		retryReads:  map[string]bool{},
+		afterAnswer: deps.AfterAnswer,
+		entries:     map[string]*entry{},
+		subs:        map[int]chan Event{},
+		limits:      newLimiter(cfg.MaxConcurrent, cfg.PerProvider),
 	}
 	if d.clock == nil {
 		d.clock = SystemClock()
@@ -190,7 +208,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	d.log.Info("daemon starting", "authDir", d.cfg.AuthDir, "autoRefresh", d.cfg.AutoRefresh,
 		"refreshAhead", d.cfg.RefreshAhead, "checkInterval", d.cfg.CheckInterval)
+	d.loadedPending = d.loadPending()
 	d.rescan()
+	d.adoptPendingOfAbsentFiles()
+	d.retryPendingWrites()
 	d.mu.Lock()
 	files := len(d.entries)
 	d.mu.Unlock()

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -13,10 +14,15 @@ import (
 // statusLocked is e's status with the daemon's overlay.
 func (d *Daemon) statusLocked(e *entry, now time.Time) (tokenfile.Status, string) {
 	switch {
+	case !e.missingSince.IsZero() && e.pending != nil:
+		return tokenfile.StatusMissing, fmt.Sprintf("file removed; its new tokens wait in .%s.pending until it is back (24 h at most)", e.name)
 	case !e.missingSince.IsZero():
 		return tokenfile.StatusMissing, "file removed"
 	case e.refreshing:
 		return tokenfile.StatusRefreshing, ""
+	case e.pending != nil && e.pending.waiting:
+		// The refresh counts as done only once written.
+		return tokenfile.StatusRefreshing, e.pending.reason
 	case e.pending != nil:
 		return tokenfile.StatusRefreshFailed, e.pending.reason
 	case e.fail == failReauth:

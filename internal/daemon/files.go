@@ -1,8 +1,6 @@
 package daemon
 
 import (
-	"errors"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -71,6 +69,10 @@ func (d *Daemon) rescan() {
 	seen := make(map[string]bool, len(files))
 	for _, f := range files {
 		seen[f.Name] = true
+		if f.Retry {
+			d.retryReadLater(f)
+			continue
+		}
 		gen, known := gens[f.Name]
 		d.apply(f.Name, f, gen, known)
 	}
@@ -98,30 +100,49 @@ func (d *Daemon) rescan() {
 	}
 }
 
-// reread re-reads one file after a change notice.
+// reread re-reads one file after a change notice. Symlinks are checked at
+// every read: a link that leaves the auth dir is no token file, whenever it
+// appears.
 func (d *Daemon) reread(name string) {
 	d.mu.Lock()
 	e := d.entries[name]
 	var gen uint64
 	if e != nil {
-		if e.flight != nil {
-			e.recheck = true // the flight is writing this file: look after it
-			d.mu.Unlock()
-			return
-		}
 		gen = e.writes
 	}
 	d.mu.Unlock()
 
-	path := filepath.Join(d.cfg.AuthDir, name)
-	var f *tokenfile.File
-	if _, err := os.Lstat(path); err == nil {
-		f = tokenfile.Read(path, d.fileOptions())
-	} else if !errors.Is(err, os.ErrNotExist) {
-		d.log.Warn("stat token file", "file", name, "err", err)
+	f := tokenfile.Load(d.cfg.AuthDir, name, d.fileOptions())
+	if f != nil && f.Retry {
+		d.retryReadLater(f)
 		return
 	}
 	d.apply(name, f, gen, e != nil)
+}
+
+// retryReadLater keeps the last state of a file whose read failed for a
+// passing reason (too many open files) and reads it again at the next tick.
+func (d *Daemon) retryReadLater(f *tokenfile.File) {
+	d.chMu.Lock()
+	first := !d.retryReads[f.Name]
+	d.retryReads[f.Name] = true
+	d.chMu.Unlock()
+	if first {
+		d.log.Warn("token file could not be read for now; reading it again at the next check",
+			"file", f.Name, "reason", f.Invalid)
+	}
+}
+
+// rereadRetries requeues the files whose last read failed for a passing
+// reason (safety-net tick).
+func (d *Daemon) rereadRetries() {
+	d.chMu.Lock()
+	names := d.retryReads
+	d.retryReads = map[string]bool{}
+	d.chMu.Unlock()
+	for name := range names {
+		d.reread(name)
+	}
 }
 
 // apply records what was read of name (nil: the file is gone). gen and
@@ -132,13 +153,13 @@ func (d *Daemon) apply(name string, f *tokenfile.File, gen uint64, known bool) {
 	defer d.flush()
 	defer d.mu.Unlock()
 	e := d.entries[name]
-	if known && (e == nil || e.flight != nil || e.writes != gen) {
+	if known && (e == nil || e.writes != gen) {
 		// Our own write landed while we were reading: read again later.
-		if e != nil && e.flight != nil {
-			e.recheck = true
-		} else {
-			d.requeue(name)
-		}
+		d.requeue(name)
+		return
+	}
+	if e != nil && e.flight != nil {
+		d.applyInFlightLocked(e, f, now)
 		return
 	}
 	if f == nil {
@@ -148,8 +169,9 @@ func (d *Daemon) apply(name string, f *tokenfile.File, gen uint64, known bool) {
 		e.missingSince = now
 		e.nextRefreshAt = time.Time{}
 		if e.pending != nil {
-			d.log.Warn("token file removed while refreshed tokens were waiting to be written; dropping them", "file", name)
-			e.pending = nil
+			d.log.Warn("token file removed while refreshed tokens wait to be written; keeping them until it is back",
+				"file", name)
+			e.pending.waiting = true
 		}
 		d.log.Warn("token file missing", "file", name)
 		d.noticeLocked(e, NoticeMissing, "file removed")
@@ -160,6 +182,10 @@ func (d *Daemon) apply(name string, f *tokenfile.File, gen uint64, known bool) {
 	if e == nil {
 		e = d.newEntryLocked(name, f)
 		d.restoreLocked(e)
+		d.restorePendingLocked(e)
+		if f.Lifetime > 0 && !f.ExpiresAt.IsZero() {
+			e.chainStart = f.ExpiresAt.Add(-f.Lifetime)
+		}
 		// The first scan logs one summary line instead (Run): a line per file
 		// at every start would flood the log of a large auth dir.
 		if d.scanned() {
@@ -189,9 +215,52 @@ func (d *Daemon) apply(name string, f *tokenfile.File, gen uint64, known bool) {
 	e.missingSince = time.Time{}
 	e.hasOwn = false
 	d.clearFailLocked(e)
+	d.externalChainLocked(e, now)
 	d.checkFileNoticeLocked(e, now)
 	d.planLocked(e, now)
 	d.emitLocked(e, now)
+}
+
+// applyInFlightLocked shows an external write at once even while a refresh
+// of the file is in flight (DESIGN.md section 10): the flight's own write
+// then meets it in its compare. The file is read again after the flight.
+func (d *Daemon) applyInFlightLocked(e *entry, f *tokenfile.File, now time.Time) {
+	e.recheck = true
+	if f == nil || f.Hash == e.file.Hash || (e.hasOwn && f.Hash == e.ownHash) {
+		return
+	}
+	d.log.Info("token file changed outside the daemon during a refresh", "file", e.name)
+	e.file = f
+	e.changedInFlight = true
+	d.emitLocked(e, now)
+}
+
+// externalChainLocked starts a new token chain after an external change:
+// its own lifetime, no floor from the daemon's previous refresh.
+func (d *Daemon) externalChainLocked(e *entry, now time.Time) {
+	e.chainOwn = false
+	e.chainStart = now
+	if f := e.file; f.Lifetime > 0 && !f.ExpiresAt.IsZero() {
+		e.chainStart = f.ExpiresAt.Add(-f.Lifetime)
+	}
+}
+
+// adoptPendingOfAbsentFiles keeps the answers found at start whose file is
+// absent: their entries are missing, and the answers wait for the file.
+func (d *Daemon) adoptPendingOfAbsentFiles() {
+	now := d.clock.Now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for name, pw := range d.loadedPending {
+		e := d.entries[name]
+		if e == nil {
+			e = d.newEntryLocked(name, &tokenfile.File{Name: name, Path: filepath.Join(d.cfg.AuthDir, name)})
+			e.missingSince = now
+		}
+		e.pending = pw
+		d.planLocked(e, now)
+	}
+	d.loadedPending = nil
 }
 
 func (d *Daemon) requeue(name string) {

@@ -1,6 +1,10 @@
 package daemon
 
-import "time"
+import (
+	"time"
+
+	"github.com/routecodex/token-daemon/internal/tokenfile"
+)
 
 // Planning: when each entry needs attention next, and what runs then.
 
@@ -16,6 +20,11 @@ func (d *Daemon) runDue(now time.Time) {
 		switch {
 		case !e.missingSince.IsZero():
 			if now.Sub(e.missingSince) >= missingKeep {
+				if e.pending != nil {
+					d.log.Warn("dropping refreshed tokens that waited 24 h for their file", "file", e.name)
+					d.removePending(e)
+					e.pending = nil
+				}
 				delete(d.entries, e.name)
 				delete(d.history, e.name)
 				d.log.Info("forgetting missing token file", "file", e.name)
@@ -43,6 +52,7 @@ func (d *Daemon) autoRefreshableLocked(e *entry) bool {
 
 // safetyNet runs every CheckInterval: pending writes and enrichments.
 func (d *Daemon) safetyNet(now time.Time) {
+	d.rereadRetries()
 	d.retryPendingWrites()
 	d.mu.Lock()
 	defer d.flush()
@@ -51,6 +61,13 @@ func (d *Daemon) safetyNet(now time.Time) {
 		return
 	}
 	for _, e := range d.entries {
+		if e.pending != nil {
+			d.dropStalePendingLocked(e, now)
+			if e.pending == nil {
+				d.planLocked(e, now)
+				d.emitLocked(e, now)
+			}
+		}
 		if e.enrichPending && e.flight == nil && e.pending == nil && !now.Before(e.enrichAt) && e.missingSince.IsZero() {
 			d.startFlightLocked(e, flightEnrich, false)
 		}
@@ -122,19 +139,12 @@ func (d *Daemon) dueLocked(e *entry, now time.Time) (time.Time, bool) {
 		case f.ExpiresAt.IsZero():
 			return time.Time{}, false // no expiry: nothing to refresh
 		default:
-			due = f.ExpiresAt.Add(-d.cfg.RefreshAhead - e.jitter)
+			due = d.refreshDue(e, f)
 		}
-		// A provider whose tokens live shorter than the lead would make every
-		// refresh due at once: never refresh again before half the new
-		// lifetime (and minRefreshGap) has passed.
-		if !e.lastRefreshAt.IsZero() {
-			floor := e.lastRefreshAt.Add(minRefreshGap)
-			if f.ExpiresAt.After(e.lastRefreshAt) {
-				if half := e.lastRefreshAt.Add(f.ExpiresAt.Sub(e.lastRefreshAt) / 2); half.After(floor) {
-					floor = half
-				}
-			}
-			if due.Before(floor) {
+		// A provider answering tiny lifetimes cannot make a loop: one chain
+		// is never refreshed twice within minRefreshGap.
+		if e.chainOwn && !e.lastRefreshAt.IsZero() {
+			if floor := e.lastRefreshAt.Add(minRefreshGap); due.Before(floor) {
 				due = floor
 			}
 		}
@@ -143,4 +153,27 @@ func (d *Daemon) dueLocked(e *entry, now time.Time) (time.Time, bool) {
 		due = now
 	}
 	return due.Round(0), true
+}
+
+// refreshDue is when f's token is due: expiry − lead − jitter, except for a
+// token whose lifetime is known. One that lives shorter than the lead is
+// refreshed at 75 % of its lifetime (else every refresh would be due at
+// once); a longer one not before half its lifetime.
+func (d *Daemon) refreshDue(e *entry, f *tokenfile.File) time.Time {
+	due := f.ExpiresAt.Add(-d.cfg.RefreshAhead - e.jitter)
+	if e.chainStart.IsZero() {
+		return due
+	}
+	life := f.ExpiresAt.Sub(e.chainStart)
+	switch {
+	case life <= 0:
+		return due
+	case life < d.cfg.RefreshAhead:
+		return e.chainStart.Add(life * 3 / 4)
+	default:
+		if half := e.chainStart.Add(life / 2); due.Before(half) {
+			return half
+		}
+		return due
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"sort"
 	"sync"
 	"time"
@@ -31,16 +30,6 @@ type flight struct {
 	// set before done is closed
 	err    error
 	status tokenfile.Status
-}
-
-// pendingWrite holds tokens the provider gave that could not be written. The
-// old refresh token may already be dead (rotation), so no new refresh starts
-// while one exists; the write is retried instead.
-type pendingWrite struct {
-	update tokenfile.Update // holds secrets: never logged
-	usedRT string           // refresh token the refresh used: condition of the write
-	enrich bool             // the provider wants an enrichment once written
-	reason string
 }
 
 // limiter bounds refreshes in flight, in total and per provider.
@@ -122,6 +111,10 @@ func (d *Daemon) refresh(ctx context.Context, e *entry, fl *flight, f *tokenfile
 	// The limits bound requests to providers: the slot is held for the
 	// provider call only, not for the (local) write.
 	release, err := d.limits.acquire(ctx, f.Provider)
+	if err == nil && ctx.Err() != nil {
+		release() // shutdown began while waiting: the request is not sent
+		err = ctx.Err()
+	}
 	if err != nil {
 		d.finish(e, fl, func(time.Time) { fl.err = fmt.Errorf("refresh %s: %w", e.name, ErrStopped) })
 		return
@@ -133,40 +126,60 @@ func (d *Daemon) refresh(ctx context.Context, e *entry, fl *flight, f *tokenfile
 	d.mu.Unlock()
 	d.log.Info("refresh attempt", "file", e.name, "provider", f.Provider, "attempt", attempt, "manual", fl.manual)
 
-	upd, err := p.Refresh(ctx, f)
+	// From here the request is sent: its answer may be the only copy of a
+	// rotated refresh token, so shutdown does not cancel it (DESIGN.md
+	// section 10); it only bounds the wait by the request timeout.
+	sent, endSent := d.sentContext(ctx)
+	upd, err := p.Refresh(sent, f)
+	endSent()
 	release()
 	if err != nil {
-		if ctx.Err() != nil {
-			d.log.Info("refresh cancelled by shutdown", "file", e.name)
+		if sent.Err() != nil && ctx.Err() != nil {
+			d.log.Warn("refresh abandoned: shutdown waited the request timeout for the provider", "file", e.name)
 			d.finish(e, fl, func(time.Time) { fl.err = fmt.Errorf("refresh %s: %w", e.name, ErrStopped) })
+			return
+		}
+		if provider.ClassOf(err) == provider.Permanent && d.permanentConflict(e, fl, f, err) {
 			return
 		}
 		d.finish(e, fl, func(now time.Time) { d.failedLocked(e, fl, err, now) })
 		return
 	}
+	if upd.Note != "" {
+		d.log.Warn("provider answer adjusted", "file", e.name, "provider", f.Provider, "note", upd.Note)
+	}
 
 	// tokenfile.Write takes no context: a token already received is written
-	// even when shutdown has begun.
-	used := f.RefreshToken
-	res, werr := d.write(f.Path, upd, &used)
+	// even when shutdown has begun. Before the write it is saved beside the
+	// file, so that not even a crash in between loses it.
 	enricher, enrich := p.(provider.Enricher)
-	switch {
-	case errors.Is(werr, tokenfile.ErrConflict):
+	pw := &pendingWrite{update: upd, usedRT: f.RefreshToken, enrich: enrich, receivedAt: d.clock.Now()}
+	d.savePending(e, pw)
+	if d.afterAnswer != nil {
+		d.afterAnswer(e.name)
+	}
+	res, onDisk, out, werr := d.tryWrite(f.Path, pw)
+	if out == outWritten || out == outSuperseded {
+		d.removePending(e)
+	}
+	switch out {
+	case outSuperseded:
 		d.log.Info("refresh conflict: another program refreshed the file first; keeping its tokens", "file", e.name)
-		onDisk := tokenfile.Read(f.Path, d.fileOptions())
-		d.finish(e, fl, func(now time.Time) {
-			e.file = onDisk
-			d.clearFailLocked(e)
+		d.finish(e, fl, func(now time.Time) { d.supersededLocked(e, onDisk, now) })
+		return
+	case outWaiting:
+		pw.waiting, pw.reason = true, waitingReason(e.name, werr)
+		d.log.Warn("token file not readable at write time; keeping the refreshed tokens until it is back",
+			"file", e.name, "err", werr)
+		d.finish(e, fl, func(time.Time) {
+			e.pending = pw
+			fl.err = fmt.Errorf("refresh %s: %s", e.name, pw.reason)
 		})
+		d.requeue(e.name) // the file may be back already
 		return
-	case errors.Is(werr, fs.ErrNotExist):
-		d.log.Warn("token file vanished before the refreshed tokens could be written; dropping them", "file", e.name)
-		d.finish(e, fl, func(time.Time) { fl.err = fmt.Errorf("refresh %s: %w", e.name, werr) })
-		d.requeue(e.name)
-		return
-	case werr != nil:
-		pw := &pendingWrite{update: upd, usedRT: used, enrich: enrich, reason: "write failed: " + werr.Error()}
-		d.log.Error("refreshed tokens could not be written; keeping them in memory and retrying the write",
+	case outFailed:
+		pw.reason = "write failed: " + werr.Error()
+		d.log.Error("refreshed tokens could not be written; keeping them and retrying the write",
 			"file", e.name, "err", werr)
 		d.finish(e, fl, func(now time.Time) {
 			e.pending = pw
@@ -178,24 +191,68 @@ func (d *Daemon) refresh(ctx context.Context, e *entry, fl *flight, f *tokenfile
 	}
 
 	d.mu.Lock()
-	d.recordWriteLocked(e, res)
+	d.markWrittenLocked(e, res, onDisk, d.clock.Now())
 	d.mu.Unlock()
 	d.log.Info("refreshed", "file", e.name, "expiresAt", upd.ExpiresAt, "expiresIn", upd.ExpiresIn,
-		"refreshTokenRotated", upd.RefreshToken != "" && upd.RefreshToken != used)
+		"refreshTokenRotated", upd.RefreshToken != "" && upd.RefreshToken != pw.usedRT)
 
 	if enrich {
 		newRT := upd.RefreshToken
 		if newRT == "" {
-			newRT = used
+			newRT = pw.usedRT
 		}
 		d.enrich(ctx, e, enricher, f.Provider, upd.AccessToken, newRT)
 	}
 	d.finish(e, fl, func(now time.Time) { d.succeededLocked(e, fl, now) })
 }
 
+// sentContext is the context of a request already sent: not cancelled by
+// shutdown (ctx), but once ctx ends, cancelled after the request timeout.
+func (d *Daemon) sentContext(ctx context.Context) (context.Context, func()) {
+	sent, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		t := d.clock.NewTimer(d.cfg.RequestTimeout)
+		defer t.Stop()
+		select {
+		case <-t.C():
+			cancel()
+		case <-done:
+		}
+	})
+	return sent, func() { stop(); close(done); cancel() }
+}
+
+// permanentConflict re-reads the file after a permanent error: when it holds
+// another refresh token than the one sent, another program refreshed first
+// (its refresh killed ours), which is a conflict, not needs_reauth. A file
+// that cannot be read right now is being rewritten: the error then counts as
+// transient until it is back. It reports whether it finished the flight.
+func (d *Daemon) permanentConflict(e *entry, fl *flight, f *tokenfile.File, err error) bool {
+	onDisk := tokenfile.Load(d.cfg.AuthDir, e.name, d.fileOptions())
+	switch {
+	case onDisk != nil && onDisk.Invalid == "" && onDisk.RefreshToken != f.RefreshToken:
+		d.log.Info("refresh failed after another program refreshed the file first; keeping its tokens",
+			"file", e.name, "err", err)
+		d.finish(e, fl, func(now time.Time) {
+			e.file = onDisk
+			d.clearFailLocked(e)
+			d.externalChainLocked(e, now)
+		})
+		return true
+	case onDisk == nil || onDisk.Invalid != "":
+		d.log.Info("refresh failed while the file is being rewritten; checking again later", "file", e.name, "err", err)
+		d.finish(e, fl, func(now time.Time) {
+			d.failedLocked(e, fl, &provider.Error{Provider: f.Provider, Class: provider.Transient,
+				Description: "the file changed during the refresh", Err: err}, now)
+		})
+		return true
+	}
+	return false
+}
+
 func (d *Daemon) succeededLocked(e *entry, fl *flight, now time.Time) {
 	d.clearFailLocked(e)
-	e.lastRefreshAt = now
 	if !fl.manual && d.cfg.NotifySuccess {
 		d.noticeLocked(e, NoticeRefreshed, "")
 	}
@@ -325,6 +382,17 @@ func (d *Daemon) finish(e *entry, fl *flight, apply func(now time.Time)) {
 	e.refreshing = false
 	recheck := e.recheck
 	e.recheck = false
+	if e.changedInFlight {
+		// The file was changed from outside meanwhile: a transient failure
+		// of the old token says nothing of the new one.
+		e.changedInFlight = false
+		if e.fail == failBackoff || e.fail == failSlow {
+			d.clearFailLocked(e)
+		}
+		if fl.err != nil {
+			d.externalChainLocked(e, now)
+		}
+	}
 	fl.status, _ = d.statusLocked(e, now)
 	d.recordAttemptLocked(e, fl, now)
 	d.planLocked(e, now)
@@ -333,63 +401,6 @@ func (d *Daemon) finish(e *entry, fl *flight, apply func(now time.Time)) {
 	d.flush()
 	if recheck {
 		d.requeue(e.name)
-	}
-}
-
-// retryPendingWrites tries again to write tokens kept in memory. Runs on the
-// loop goroutine only; no flight runs on a file with a pending write.
-func (d *Daemon) retryPendingWrites() {
-	type job struct {
-		e  *entry
-		pw *pendingWrite
-	}
-	var jobs []job
-	d.mu.Lock()
-	for _, e := range d.entries {
-		if e.pending != nil && e.flight == nil {
-			jobs = append(jobs, job{e, e.pending})
-		}
-	}
-	d.mu.Unlock()
-	for _, j := range jobs {
-		res, err := d.write(j.e.file.Path, j.pw.update, &j.pw.usedRT)
-		now := d.clock.Now()
-		d.mu.Lock()
-		e := j.e
-		if e.pending != j.pw {
-			d.mu.Unlock()
-			continue
-		}
-		switch {
-		case errors.Is(err, tokenfile.ErrConflict):
-			d.log.Info("pending write conflict: another program refreshed the file; keeping its tokens", "file", e.name)
-			e.pending = nil
-			d.clearFailLocked(e)
-			d.requeue(e.name)
-		case errors.Is(err, fs.ErrNotExist):
-			d.log.Warn("token file vanished; dropping the refreshed tokens waiting to be written", "file", e.name)
-			e.pending = nil
-			d.requeue(e.name)
-		case err != nil:
-			d.log.Debug("pending write still failing", "file", e.name, "err", err)
-			e.pending.reason = "write failed: " + err.Error()
-			e.lastError = e.pending.reason
-			d.mu.Unlock()
-			continue
-		default:
-			d.log.Info("pending write done", "file", e.name)
-			e.pending = nil
-			d.recordWriteLocked(e, res)
-			d.clearFailLocked(e)
-			e.lastRefreshAt = now
-			if j.pw.enrich {
-				e.enrichPending, e.enrichAt = true, now
-			}
-		}
-		d.planLocked(e, now)
-		d.emitLocked(e, now)
-		d.mu.Unlock()
-		d.flush()
 	}
 }
 
@@ -444,7 +455,7 @@ func (d *Daemon) refreshOne(ctx context.Context, name string) RefreshResult {
 			d.mu.Unlock()
 			d.requeue(name) // retries the write on the loop
 			return RefreshResult{File: name, Status: status,
-				Err: fmt.Errorf("refresh %s: new tokens are waiting to be written (%s); retrying the write", name, reason)}
+				Err: fmt.Errorf("refresh %s: %s; retrying the write", name, reason)}
 		}
 		fl := e.flight
 		if fl == nil {

@@ -291,32 +291,75 @@ func (p *slowProvider) Refresh(ctx context.Context, f *tokenfile.File) (tokenfil
 	return okUpdate(int(n), t0.Add(240*time.Hour)), nil
 }
 
+// Shutdown never cancels a request already sent (its answer may be the only
+// copy of a rotated refresh token): Run waits for the answer and writes it.
+// Only the request timeout bounds that wait.
 func TestShutdownMidRefresh(t *testing.T) {
-	for _, honour := range []bool{true, false} {
-		t.Run(map[bool]string{true: "cancelled", false: "token arrives after cancel"}[honour], func(t *testing.T) {
-			dir := t.TempDir()
-			name := "qwen-oauth-1-a.json"
-			path := writeToken(t, dir, name, tokenFields("qwen", 1, t0.Add(10*time.Minute)))
-			p := &slowProvider{started: make(chan struct{}), release: make(chan struct{}), honourCtx: honour}
-			h := newHarness(t, dir, setup{provs: providers{"qwen": p}})
-			<-p.started
-			if !honour {
-				// Release the provider right after cancel: the token arrives
-				// while Run is waiting for its workers.
-				h.cancel()
-				close(p.release)
+	t.Run("answer awaited and written", func(t *testing.T) {
+		dir := t.TempDir()
+		name := "qwen-oauth-1-a.json"
+		path := writeToken(t, dir, name, tokenFields("qwen", 1, t0.Add(10*time.Minute)))
+		p := &slowProvider{started: make(chan struct{}), release: make(chan struct{}), honourCtx: true}
+		h := newHarness(t, dir, setup{provs: providers{"qwen": p}})
+		<-p.started
+		h.cancel()
+		// The provider honours its context: had shutdown cancelled the
+		// request, it would return an error instead of the token.
+		close(p.release)
+		h.stop()
+		if m := readFields(t, path); m["refresh_token"] != tok("rt-new", 1) {
+			t.Fatalf("refresh token on disk %v, want the new one", m["refresh_token"])
+		}
+		if _, err := os.Stat(tokenfile.PendingPath(path)); !os.IsNotExist(err) {
+			t.Fatalf("pending file left after the write: %v", err)
+		}
+	})
+	t.Run("bounded by the request timeout", func(t *testing.T) {
+		dir := t.TempDir()
+		name := "qwen-oauth-1-a.json"
+		path := writeToken(t, dir, name, tokenFields("qwen", 1, t0.Add(10*time.Minute)))
+		p := &slowProvider{started: make(chan struct{}), release: make(chan struct{}), honourCtx: true}
+		h := newHarness(t, dir, setup{provs: providers{"qwen": p}, cfg: func(c *daemon.Config) { c.RequestTimeout = 30 * time.Second }})
+		<-p.started
+		h.cancel()
+		// Move the clock until the request timeout has cancelled the request
+		// (the timer is armed by shutdown, at a moment the test cannot see).
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			select {
+			case err := <-h.done:
+				if err != nil {
+					t.Fatal(err)
+				}
+				h.done <- nil
+			default:
+				if time.Now().After(deadline) {
+					t.Fatal("Run did not return after the request timeout")
+				}
+				h.clock.Advance(30 * time.Second)
+				runtime.Gosched()
+				continue
 			}
-			h.stop()
-			m := readFields(t, path) // valid JSON whatever happened
-			want := tok("rt-old", 1)
-			if !honour {
-				want = tok("rt-new", 1) // a received token is still written
-			}
-			if m["refresh_token"] != want {
-				t.Fatalf("refresh token on disk %v, want %v", m["refresh_token"], want)
-			}
-		})
-	}
+			break
+		}
+		h.stop()
+		if m := readFields(t, path); m["refresh_token"] != tok("rt-old", 1) {
+			t.Fatalf("refresh token on disk %v, want the old one", m["refresh_token"])
+		}
+	})
+	t.Run("not yet sent is cancelled", func(t *testing.T) {
+		dir := t.TempDir()
+		writeToken(t, dir, "qwen-oauth-1-a.json", tokenFields("qwen", 1, t0.Add(10*time.Minute)))
+		writeToken(t, dir, "qwen-oauth-2-b.json", tokenFields("qwen", 2, t0.Add(10*time.Minute)))
+		p := &slowProvider{started: make(chan struct{}), release: make(chan struct{})}
+		h := newHarness(t, dir, setup{provs: providers{"qwen": p}, cfg: func(c *daemon.Config) { c.PerProvider = 1 }})
+		<-p.started
+		h.cancel()
+		close(p.release)
+		h.stop()
+		if n := p.calls.Load(); n != 1 {
+			t.Fatalf("%d requests sent, want 1 (the queued one is cancelled before it is sent)", n)
+		}
+	})
 }
 
 func TestManualRefreshJoinsInFlight(t *testing.T) {

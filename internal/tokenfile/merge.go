@@ -119,6 +119,7 @@ func topEdits(data []byte, top object, u Update) (edits, error) {
 		if _, ok := top.find("expiry_date"); ok {
 			set("expiry_date", u.ExpiresAt.UnixMilli())
 		}
+		issuedEdits(set, data, top, u)
 	}
 	keys := make([]string, 0, len(u.Extra))
 	for k, v := range u.Extra {
@@ -168,8 +169,33 @@ func tokenEdits(data []byte, nested object, u Update) (edits, error) {
 				set(key, sameUnit(data[m.valStart:m.valEnd], u.ExpiresAt))
 			}
 		}
+		issuedEdits(set, data, nested, u)
 	}
 	return es, err
+}
+
+// issuedEdits keeps the start of a token's lifetime consistent with its new
+// expiry: a reader that knows only `timestamp` (antigravity) or
+// `last_refresh` + `expires_in` must compute the same expiry as one reading
+// `expires_at`. Each is written in the unit it had.
+func issuedEdits(set func(string, any), data []byte, obj object, u Update) {
+	in := u.ExpiresIn
+	if in <= 0 {
+		if m, ok := obj.find("expires_in"); ok {
+			if n, ok := numberValue(data[m.valStart:m.valEnd]); ok && n >= 1 && n <= MaxLifetime.Seconds() {
+				in = int64(n)
+			}
+		}
+	}
+	if in <= 0 {
+		return
+	}
+	issued := u.ExpiresAt.Add(-time.Duration(in) * time.Second)
+	for _, key := range []string{"timestamp", "last_refresh"} {
+		if m, ok := obj.find(key); ok {
+			set(key, sameUnit(data[m.valStart:m.valEnd], issued))
+		}
+	}
 }
 
 // sameUnit expresses t like the old value was: an RFC 3339 string, seconds

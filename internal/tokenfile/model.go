@@ -74,14 +74,33 @@ type File struct {
 	APIKey       string
 
 	ExpiresAt time.Time // zero when the file has no expiry (or no access token)
-	ReadOnly  bool      // static alias, or an effective noRefresh flag
-	Invalid   string    // why the file is invalid; "" when it is usable
+	// Lifetime is the token's lifetime by the file's expires_in, zero when
+	// absent or outside MinLifetime … MaxLifetime.
+	Lifetime time.Duration
+	// LinkTo is set for a symlink to another token file of the same
+	// directory: that file's name. Listed, never refreshed on its own (its
+	// target is), or the two would refresh one token chain twice.
+	LinkTo string
+	// Retry means the read failed for a passing reason (too many open
+	// files, an interrupted call): read again later rather than show it
+	// invalid.
+	Retry    bool
+	ReadOnly bool   // static alias, or an effective noRefresh flag
+	Invalid  string // why the file is invalid; "" when it is usable
 
 	Hash    [32]byte // sha256 of the bytes read
 	Size    int64
 	Mode    fs.FileMode
 	ModTime time.Time
 }
+
+// Bounds of a provider's expires_in: outside them the value is treated as
+// absent (a zero or negative lifetime would make a refresh loop, a huge one
+// overflows the time arithmetic and looks expired for ever).
+const (
+	MinLifetime = time.Second
+	MaxLifetime = 366 * 24 * time.Hour
+)
 
 // Update is what a provider returned for a file; Merge writes only these.
 type Update struct {
@@ -94,4 +113,7 @@ type Update struct {
 	// apiKey, resource_url, email, project_id, projectId. A value of nil
 	// is skipped.
 	Extra map[string]any
+	// Note says, for the log, what the provider sent that was not taken as
+	// is (e.g. an expires_in out of range). Never a secret; Merge ignores it.
+	Note string
 }

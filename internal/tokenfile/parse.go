@@ -115,6 +115,11 @@ func (f *File) fill(obj map[string]json.RawMessage, opts Options) {
 	if f.AccessToken != "" {
 		f.ExpiresAt = expiry(obj, token)
 	}
+	if in, ok := numberValue(obj["expires_in"]); ok {
+		if d := time.Duration(in * float64(time.Second)); in < MaxLifetime.Seconds() && d >= MinLifetime {
+			f.Lifetime = d
+		}
+	}
 
 	switch {
 	case f.Alias != "" && f.Email != "":
@@ -203,7 +208,7 @@ func expiry(obj, token map[string]json.RawMessage) time.Time {
 		}
 	}
 	in, ok := numberValue(obj["expires_in"])
-	if !ok || in <= 0 || in > 1e12 {
+	if !ok || in < MinLifetime.Seconds() || in > MaxLifetime.Seconds() {
 		return time.Time{}
 	}
 	for _, key := range []string{"timestamp", "last_refresh"} {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 )
 
 // Skip reports whether a directory entry name is never a token file:
@@ -37,6 +38,7 @@ func Read(path string, opts Options) *File {
 	case err != nil:
 		f = Parse(path, nil, opts)
 		f.Invalid = "unreadable: " + describe(err)
+		f.Retry = passing(err)
 	default:
 		f = Parse(path, data, opts)
 	}
@@ -50,6 +52,57 @@ func Read(path string, opts Options) *File {
 
 var errTooLarge = errors.New("larger than 1 MiB")
 
+// passing reports a read error that says nothing about the file: the
+// process is out of descriptors or memory, or the call was interrupted.
+func passing(err error) bool {
+	for _, e := range []error{syscall.EMFILE, syscall.ENFILE, syscall.EINTR, syscall.EAGAIN, syscall.ENOMEM} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// Load reads the token file name of dir as Scan would see it: nil when the
+// name is not a token file there (absent, skipped, a directory, a FIFO, a
+// symlink that leaves dir or dangles). A symlink to another token file of
+// dir comes back with LinkTo set. Symlinks are checked at every read, so a
+// link created or changed while the daemon runs obeys the same rules as one
+// found at start.
+func Load(dir, name string, opts Options) *File {
+	if Skip(name) {
+		return nil
+	}
+	path := filepath.Join(dir, name)
+	fi, err := os.Lstat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		f := Parse(path, nil, opts)
+		f.Invalid = "unreadable: " + describe(err)
+		f.Retry = passing(err)
+		return f
+	}
+	var linkTo string
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		root, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			return nil
+		}
+		var ok bool
+		if linkTo, ok = linkTarget(root, path); !ok {
+			return nil
+		}
+	case !fi.Mode().IsRegular():
+		return nil
+	}
+	f := Read(path, opts)
+	f.LinkTo = linkTo
+	return f
+}
+
 // readLimited reads a regular file of at most MaxFileSize bytes without ever
 // reading more than that (the size can change between stat and read).
 func readLimited(path string) ([]byte, fs.FileInfo, error) {
@@ -59,7 +112,7 @@ func readLimited(path string) ([]byte, fs.FileInfo, error) {
 		return nil, nil, err
 	}
 	if !info.Mode().IsRegular() {
-		return nil, info, errors.New("not a regular file")
+		return nil, info, errNotRegular
 	}
 	if info.Size() > MaxFileSize {
 		return nil, info, errTooLarge
@@ -76,8 +129,15 @@ func readLimited(path string) ([]byte, fs.FileInfo, error) {
 	if len(data) > MaxFileSize {
 		return nil, info, errTooLarge
 	}
+	// What was read is described by the open file, not by the path's stat
+	// before the open (a rename may have come in between).
+	if fi, err := file.Stat(); err == nil {
+		info = fi
+	}
 	return data, info, nil
 }
+
+var errNotRegular = errors.New("not a regular file")
 
 // describe is the OS reason of err without the path, which the caller shows
 // beside it anyway.
@@ -99,27 +159,35 @@ func Scan(dir string, opts Options) ([]*File, error) {
 	}
 	var root string // resolved dir, computed only when a symlink needs it
 	paths := make([]string, 0, len(entries))
+	links := make([]string, 0, len(entries))
 	for _, e := range entries {
 		name := e.Name()
 		if Skip(name) || e.IsDir() {
 			continue
 		}
 		path := filepath.Join(dir, name)
+		linkTo := ""
 		if e.Type()&fs.ModeSymlink != 0 {
 			if root == "" {
 				if root, err = filepath.EvalSymlinks(dir); err != nil {
 					return nil, fmt.Errorf("scan auth dir %s: %w", dir, err)
 				}
 			}
-			if !linkStaysIn(root, path) {
+			var ok bool
+			if linkTo, ok = linkTarget(root, path); !ok {
 				continue
 			}
 		} else if !e.Type().IsRegular() {
 			continue // sockets, FIFOs, devices
 		}
 		paths = append(paths, path)
+		links = append(links, linkTo)
 	}
-	return readAll(paths, opts), nil
+	files := readAll(paths, opts)
+	for i, f := range files {
+		f.LinkTo = links[i]
+	}
+	return files, nil
 }
 
 // readAll reads paths on every CPU, in order: a start over 10,000 files is
@@ -152,17 +220,26 @@ func readAll(paths []string, opts Options) []*File {
 	return files
 }
 
-// linkStaysIn reports whether the symlink at path resolves to an existing
-// non-directory inside root.
-func linkStaysIn(root, path string) bool {
+// linkTarget reports whether the symlink at path resolves to an existing
+// non-directory inside root, and when that target is itself a token file
+// directly in root, its name.
+func linkTarget(root, path string) (linkTo string, ok bool) {
 	target, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return false
-	}
-	rel, err := filepath.Rel(root, target)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
-		return false
+	if err != nil || !within(root, target) {
+		return "", false
 	}
 	info, err := os.Stat(target)
-	return err == nil && !info.IsDir()
+	if err != nil || info.IsDir() {
+		return "", false
+	}
+	if name := filepath.Base(target); filepath.Dir(target) == root && !Skip(name) {
+		return name, true
+	}
+	return "", true
+}
+
+// within reports whether the resolved path target lies inside root.
+func within(root, target string) bool {
+	rel, err := filepath.Rel(root, target)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }

@@ -29,7 +29,7 @@ func (f *File) StatusAt(now time.Time, ahead time.Duration) (Status, string) {
 }
 
 // Refreshable: known provider, has a refresh token, not read-only, not
-// invalid.
+// invalid, not a link to another token file.
 func (f *File) Refreshable() bool {
-	return f.Provider != "" && f.RefreshToken != "" && !f.ReadOnly && f.Invalid == ""
+	return f.Provider != "" && f.RefreshToken != "" && !f.ReadOnly && f.Invalid == "" && f.LinkTo == ""
 }

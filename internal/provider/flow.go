@@ -149,13 +149,13 @@ func (c *client) startDevice(ctx context.Context) (*DeviceAuth, error) {
 		UserCode:                dr.UserCode,
 		VerificationURI:         firstNonEmpty(dr.VerificationURI, dr.VerificationURL),
 		VerificationURIComplete: dr.VerificationURIComplete,
-		Interval:                time.Duration(dr.Interval) * time.Second,
+		Interval:                time.Duration(min(dr.Interval, 60)) * time.Second, // clamped: no overflow, no hour-long wait
 		Verifier:                verifier,
 	}
 	if da.Interval <= 0 {
 		da.Interval = 5 * time.Second // RFC 8628 §3.2 default
 	}
-	if dr.ExpiresIn > 0 {
+	if dr.ExpiresIn > 0 && dr.ExpiresIn <= 86400 {
 		da.ExpiresAt = c.now().Add(time.Duration(dr.ExpiresIn) * time.Second)
 	} else {
 		da.ExpiresAt = c.now().Add(defaultDeviceExpiry)

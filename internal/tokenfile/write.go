@@ -203,6 +203,10 @@ func (s *snapshot) matches(path string) bool {
 	return err == nil && bytes.Equal(data, s.data)
 }
 
+// testHookBeforeReplace runs between the last check and the replace; tests
+// put a foreign rename there. nil outside tests.
+var testHookBeforeReplace func(target string)
+
 // errNoExchange: this OS or file system cannot swap two names atomically.
 var errNoExchange = errors.New("atomic exchange not supported")
 
@@ -221,6 +225,9 @@ func replaceChecked(target, tmp string, snap *snapshot) (bool, error) {
 	ours, err := os.Lstat(tmp)
 	if err != nil {
 		return false, fmt.Errorf("stat temporary file: %w", err)
+	}
+	if testHookBeforeReplace != nil {
+		testHookBeforeReplace(target)
 	}
 	err = exchange(tmp, target)
 	if errors.Is(err, errNoExchange) {

@@ -236,10 +236,11 @@ func (d *Daemon) applyInFlightLocked(e *entry, f *tokenfile.File, now time.Time)
 }
 
 // externalChainLocked starts a new token chain after an external change:
-// its own lifetime, no floor from the daemon's previous refresh.
+// its own lifetime (by its expires_in; unknown without), no floor from the
+// daemon's previous refresh.
 func (d *Daemon) externalChainLocked(e *entry, now time.Time) {
 	e.chainOwn = false
-	e.chainStart = now
+	e.chainStart = time.Time{}
 	if f := e.file; f.Lifetime > 0 && !f.ExpiresAt.IsZero() {
 		e.chainStart = f.ExpiresAt.Add(-f.Lifetime)
 	}

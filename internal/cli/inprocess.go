@@ -53,11 +53,13 @@ func newCore(f *Factory, s *Settings, logger *slog.Logger, notifier daemon.Notif
 	cfg := s.CoreConfig()
 	cfg.FileOptions = fileOptions(s, registry)
 	cfg.AutoRefresh = cfg.AutoRefresh && autoRefresh
+	cfg.RequestTimeout = tokenRequestTimeout
 	core, err := daemon.New(cfg, daemon.Deps{
-		Clock:     daemon.SystemClock(),
-		Providers: registry,
-		Notifier:  notifier,
-		Logger:    logger,
+		Clock:       daemon.SystemClock(),
+		Providers:   registry,
+		Notifier:    notifier,
+		Logger:      logger,
+		AfterAnswer: testHoldAfterAnswer(f.getenv),
 	})
 	if err != nil {
 		return nil, nil, err

@@ -14,9 +14,10 @@ import (
 	"github.com/routecodex/token-daemon/internal/lifecycle"
 )
 
-// stopTimeout is how long `stop` waits for the daemon to finish in-flight
-// refreshes and exit.
-const stopTimeout = 30 * time.Second
+// stopTimeout is how long `stop` waits for the daemon to exit: a token
+// request already sent is never cancelled by shutdown, so the daemon may
+// wait up to the request timeout for its answer, then writes it.
+const stopTimeout = tokenRequestTimeout + 15*time.Second
 
 // NewCmdStop is `routecodex token-daemon stop`.
 func NewCmdStop(f *Factory) *cobra.Command {
@@ -36,9 +37,16 @@ func runStop(ctx context.Context, f *Factory) error {
 		return err
 	}
 	running, pid := lifecycle.Running(s.Paths.PIDFile)
-	err = ipc.NewClient(s.Paths.Socket).Shutdown(ctx)
+	client := ipc.NewClient(s.Paths.Socket)
+	inFlight := refreshesInFlight(ctx, client)
+	err = client.Shutdown(ctx)
 	switch {
 	case err == nil:
+		if inFlight > 0 {
+			if _, err := fmt.Fprintln(f.IO.Out, i18n.T(s.Lang, i18n.DaemonStopWaiting, inFlight, tokenRequestTimeout)); err != nil {
+				return err
+			}
+		}
 	case errors.Is(err, ipc.ErrNotRunning) && !running:
 		_, err := fmt.Fprintln(f.IO.Out, i18n.T(s.Lang, i18n.DaemonWasNotRunning))
 		return err
@@ -76,4 +84,20 @@ func waitStopped(ctx context.Context, pidPath string) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// refreshesInFlight counts the tokens the daemon is refreshing right now:
+// their requests are answered and written before it exits.
+func refreshesInFlight(ctx context.Context, c *ipc.Client) int {
+	st, err := c.Status(ctx)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, t := range st.Tokens {
+		if t.Status == "refreshing" && t.Reason == "" { // a reason: an answer waiting for its file
+			n++
+		}
+	}
+	return n
 }

@@ -19,12 +19,13 @@ import (
 // restart writes the answer from its .pending file, before any refresh.
 func TestLosslessKillBetweenAnswerAndWrite(t *testing.T) {
 	srv := newRotServer(t, "RT-0-SECRETVALUE")
-	h := newHome(t)
+	h := losslessHome(t)
 	h.writeConfig(srv.URL, nil)
 	name := "qwen-oauth-1-work.json"
 	h.writeToken(name, extFile("AT-0-SECRETVALUE", "RT-0-SECRETVALUE", time.Now().Add(5*time.Minute), "user"))
 	marker := filepath.Join(h.dir, "held")
-	h.extraEnv = []string{"ROUTECODEX_TEST_HOLD_AFTER_ANSWER=" + marker}
+	plain := h.extraEnv
+	h.extraEnv = append(append([]string(nil), plain...), "ROUTECODEX_TEST_HOLD_AFTER_ANSWER="+marker)
 	h.mustRun("token-daemon", "start")
 	pid := h.pid()
 	eventually(t, 15*time.Second, "the daemon held after the answer", func() bool {
@@ -46,7 +47,7 @@ func TestLosslessKillBetweenAnswerAndWrite(t *testing.T) {
 		t.Fatalf(".pending after the kill: %v %v", fi, err)
 	}
 
-	h.extraEnv = nil
+	h.extraEnv = plain
 	h.mustRun("token-daemon", "start")
 	eventually(t, 10*time.Second, "the answer written from .pending", func() bool {
 		rt, _ := h.readToken(name)["refresh_token"].(string)
@@ -76,7 +77,7 @@ func TestLosslessStressLockFreeWriter(t *testing.T) {
 	}
 	srv := newRotServer(t, "RT-0-SECRETVALUE")
 	srv.tolerant = true
-	h := newHome(t)
+	h := losslessHome(t)
 	h.writeConfig(srv.URL, nil)
 	name := "qwen-oauth-1-work.json"
 	path := filepath.Join(h.auth, name)

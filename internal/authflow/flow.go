@@ -234,12 +234,12 @@ func (s *Server) lookup(name string) (*target, error) {
 	if !validName(name) {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownFile, name)
 	}
-	path := filepath.Join(s.o.AuthDir, name)
-	info, err := os.Lstat(path)
-	if err != nil || info.IsDir() {
+	// Load checks symlinks as the daemon does: a link that leaves the auth
+	// dir is no token file and gets no login page.
+	f := tokenfile.Load(s.o.AuthDir, name, s.o.FileOptions)
+	if f == nil {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownFile, name)
 	}
-	f := tokenfile.Read(path, s.o.FileOptions)
 	t := &target{file: f}
 	st, why := f.StatusAt(s.now(), s.o.RefreshAhead)
 	t.state = fileState{Status: string(st), Reason: why, Expires: f.ExpiresAt}

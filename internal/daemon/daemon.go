@@ -195,7 +195,8 @@ func (d *Daemon) scanned() bool {
 }
 
 // Run scans the auth dir, schedules refreshes and serves until ctx ends;
-// in-flight refreshes are finished or cancelled without half-written files.
+// a request already sent is awaited (up to Config.RequestTimeout) and its
+// answer written; requests not yet sent are cancelled.
 func (d *Daemon) Run(ctx context.Context) error {
 	if !d.started.CompareAndSwap(false, true) {
 		return errors.New("daemon: Run called twice")

@@ -179,7 +179,7 @@ func (d *Daemon) refresh(ctx context.Context, e *entry, fl *flight, f *tokenfile
 		return
 	case outFailed:
 		pw.reason = "write failed: " + werr.Error()
-		d.log.Error("refreshed tokens could not be written; keeping them and retrying the write",
+		d.log.Error("refreshed tokens could not be written; keeping them in memory and retrying the write",
 			"file", e.name, "err", werr)
 		d.finish(e, fl, func(now time.Time) {
 			e.pending = pw

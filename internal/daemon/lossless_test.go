@@ -242,3 +242,54 @@ func TestExternalWriteVisibleDuringFlight(t *testing.T) {
 		t.Fatalf("their token overwritten by the older chain: %v", got)
 	}
 }
+
+// A manual refresh of a link to another token file is refused (its target
+// is refreshed in its own name), so one chain is never refreshed twice.
+func TestManualRefreshOfALinkRefused(t *testing.T) {
+	dir := t.TempDir()
+	writeToken(t, dir, "qwen-oauth-1-a.json", tokenFields("qwen", 1, t0.Add(48*time.Hour)))
+	if err := os.Symlink("qwen-oauth-1-a.json", filepath.Join(dir, "qwen-oauth-2-link.json")); err != nil {
+		t.Skip(err)
+	}
+	p := &fakeProvider{name: "qwen"}
+	h := newHarness(t, dir, setup{provs: providers{"qwen": p}})
+	res := h.d.Refresh(context.Background(), []string{"qwen-oauth-2-link.json"}, false)
+	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "a link to qwen-oauth-1-a.json") || p.Calls() != 0 {
+		t.Fatalf("refresh of a link: %v, %d calls", res[0].Err, p.Calls())
+	}
+	if all := h.d.Refresh(context.Background(), nil, true); len(all) != 1 || all[0].File != "qwen-oauth-1-a.json" {
+		t.Fatalf("refresh --all: %+v", all)
+	}
+}
+
+// A permanent error while the file is being rewritten (unreadable right
+// then) is not taken for needs_reauth: it waits like a transient error, and
+// the file that comes back decides.
+func TestPermanentErrorWhileFileRewritten(t *testing.T) {
+	dir := t.TempDir()
+	name := "qwen-oauth-1-a.json"
+	path := writeToken(t, dir, name, tokenFields("qwen", 1, t0.Add(10*time.Minute)))
+	p := &fakeProvider{name: "qwen", fn: func(n int, f *tokenfile.File) (tokenfile.Update, error) {
+		if n == 1 {
+			os.WriteFile(path, nil, 0o600)
+			return tokenfile.Update{}, &provider.Error{Provider: "qwen", Class: provider.Permanent, Code: "invalid_grant"}
+		}
+		return okUpdate(n, t0.Add(240*time.Hour)), nil
+	}}
+	h := newHarness(t, dir, setup{provs: providers{"qwen": p}})
+	h.waitFor("first attempt over", func() bool { return p.Calls() == 1 && h.state(name).Status != tokenfile.StatusRefreshing })
+	if h.state(name).Status == tokenfile.StatusNeedsReauth || h.notes.count(daemon.NoticeNeedsReauth) != 0 {
+		t.Fatalf("needs_reauth while the file was unreadable: %+v", h.state(name))
+	}
+	other := tokenFields("qwen", 1, t0.Add(6*time.Hour))
+	other["refresh_token"] = tok("rt-other", 5)
+	writeToken(t, dir, name, other)
+	h.d.FileChanged(name)
+	h.waitFor("the new file", func() bool {
+		s := h.state(name)
+		return s.Status == tokenfile.StatusValid && s.Failures == 0
+	})
+	if h.notes.count(daemon.NoticeNeedsReauth) != 0 {
+		t.Fatal("a needs_reauth notice was sent")
+	}
+}

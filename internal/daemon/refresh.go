@@ -485,6 +485,8 @@ func (d *Daemon) whyNotLocked(e *entry) string {
 		return "invalid: " + f.Invalid
 	case f.ReadOnly:
 		return "read-only (static)"
+	case f.LinkTo != "":
+		return "a link to " + f.LinkTo + ", which is refreshed in its own name"
 	case f.Provider == "":
 		return "unknown provider"
 	case f.RefreshToken == "":

@@ -15,13 +15,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/gofrs/flock"
+
+	"github.com/routecodex/token-daemon/internal/browsertest"
 )
 
 // DESIGN.md section 10, "Letting no one else in": other local users share
@@ -522,5 +526,55 @@ func TestLocalEscapesNeverReachTheTerminal(t *testing.T) {
 	check("status", h.run("token-daemon", "status"), false)
 	check("refresh --all (daemon)", h.run("token-daemon", "refresh", "--all"), true)
 	check("refresh of an unknown name (daemon)", h.run("token-daemon", "refresh", "nothing\x1b[2J"), true)
+	h.mustRun("token-daemon", "stop")
+}
+
+// The redirect page does its job in a real browser: Chromium given the
+// file:// page lands on the dashboard, signed in, with the secret gone
+// from the address.
+func TestLocalRedirectPageOpensTheDashboardInChromium(t *testing.T) {
+	bin, argvFile := fakeOpener(t)
+	srv := newQwenServer(t)
+	h := newHome(t)
+	h.extraEnv = []string{"PATH=" + bin + ":" + os.Getenv("PATH"), "DISPLAY=:99"}
+	h.writeConfig(srv.URL, map[string]any{"callbackPorts": []int{freePort(t)}, "tray": "off"})
+	h.mustRun("token-daemon", "start")
+	secret := readSecret(t, h)
+	web := h.status().Daemon.WebURL
+	h.mustRun("token-daemon", "ui")
+	openedPage(t, h, argvFile, secret) // checks the argv and the page
+	pages, _ := filepath.Glob(filepath.Join(h.dir, "run", "open-*.html"))
+	if len(pages) != 1 {
+		t.Fatalf("redirect pages %v", pages)
+	}
+
+	ctx := browsertest.Start(t, 1000, 700, 60*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+pages[0])); err != nil {
+		t.Fatal(err)
+	}
+	// The page navigates twice (file → ?k= → /ui): a poll may lose its
+	// context on the way, so poll again until the deadline.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		err := waitJS(ctx, 2*time.Second, `location.origin + location.pathname === `+strconv.Quote(web+"/ui")+` && document.readyState === "complete"`)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			loc, _ := chromedp.Run(ctx, chromedp.Location())
+			t.Fatalf("chromium on the redirect page did not reach the dashboard (at %q): %v", strings.ReplaceAll(loc, secret, "<secret>"), err)
+		}
+	}
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	if strings.Contains(loc, secret) || strings.Contains(loc, "k=") {
+		t.Errorf("the secret stays in the address bar")
+	}
+	status, err := chromedp.Run(ctx, chromedp.Evaluate[int](`fetch("/ui").then(r => r.status)`, chromedp.EvalAsValue, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != http.StatusOK {
+		t.Errorf("the dashboard answers %d to the browser's session, want 200", status)
+	}
 	h.mustRun("token-daemon", "stop")
 }

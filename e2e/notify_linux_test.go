@@ -26,7 +26,9 @@ func TestNeedsReauthNotificationOpensAuthPage(t *testing.T) {
 	// A fake browser that records what it is asked to open.
 	bin := t.TempDir()
 	opened := filepath.Join(bin, "opened")
-	script := "#!/bin/sh\nprintf '%s\\n' \"$1\" >> " + opened + "\n"
+	// It also prints its argument, as a failing xdg-open does: that must
+	// reach no log.
+	script := "#!/bin/sh\nprintf '%s\\n' \"$1\" >> " + opened + "\necho \"OPENER-STDERR $1\" >&2\necho \"OPENER-STDOUT $1\"\n"
 	if err := os.WriteFile(filepath.Join(bin, "xdg-open"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +89,9 @@ func TestNeedsReauthNotificationOpensAuthPage(t *testing.T) {
 	}
 	h.mustRun("token-daemon", "stop")
 	noSecrets(t, "the daemon log", h.logText(), "REVOKED-AT-SECRETVALUE", "REVOKED-RT-SECRETVALUE")
+	if strings.Contains(h.logText(), "OPENER-") {
+		t.Error("the opener's output reached the daemon log")
+	}
 }
 
 func hasAction(actions []string, key string) bool {

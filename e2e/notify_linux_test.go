@@ -26,7 +26,9 @@ func TestNeedsReauthNotificationOpensAuthPage(t *testing.T) {
 	// A fake browser that records what it is asked to open.
 	bin := t.TempDir()
 	opened := filepath.Join(bin, "opened")
-	script := "#!/bin/sh\nprintf '%s\\n' \"$1\" >> " + opened + "\n"
+	// It also prints its argument, as a failing xdg-open does: that must
+	// reach no log.
+	script := "#!/bin/sh\nprintf '%s\\n' \"$1\" >> " + opened + "\necho \"OPENER-STDERR $1\" >&2\necho \"OPENER-STDOUT $1\"\n"
 	if err := os.WriteFile(filepath.Join(bin, "xdg-open"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -59,8 +61,23 @@ func TestNeedsReauthNotificationOpensAuthPage(t *testing.T) {
 		url = strings.TrimSpace(string(b))
 		return url != ""
 	})
+	// The browser gets a private redirect page, never the secret on its
+	// command line (DESIGN.md section 10); the page forwards to the auth
+	// page with the secret.
+	if !strings.HasPrefix(url, "file://"+filepath.Join(h.dir, "run")+"/") || strings.Contains(url, "?k=") {
+		t.Fatalf("opened %q, want a redirect page in the run dir", url)
+	}
+	redirect, err := os.ReadFile(strings.TrimPrefix(url, "file://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := metaRefresh.FindStringSubmatch(string(redirect))
+	if m == nil {
+		t.Fatal("the redirect page forwards nowhere")
+	}
+	url = strings.ReplaceAll(m[1], "&amp;", "&")
 	if !strings.HasPrefix(url, "http://127.0.0.1:") || !strings.Contains(url, "/auth/"+name+"?k=") {
-		t.Fatalf("opened %q, want the auth page of %s with the secret", url, name)
+		t.Fatalf("the page forwards to another page than the auth page of %s", name)
 	}
 	jar, _ := cookiejar.New(nil)
 	page := get(t, &http.Client{Jar: jar, Timeout: 5 * time.Second}, url)
@@ -72,6 +89,9 @@ func TestNeedsReauthNotificationOpensAuthPage(t *testing.T) {
 	}
 	h.mustRun("token-daemon", "stop")
 	noSecrets(t, "the daemon log", h.logText(), "REVOKED-AT-SECRETVALUE", "REVOKED-RT-SECRETVALUE")
+	if strings.Contains(h.logText(), "OPENER-") {
+		t.Error("the opener's output reached the daemon log")
+	}
 }
 
 func hasAction(actions []string, key string) bool {

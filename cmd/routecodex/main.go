@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/routecodex/token-daemon/internal/cli"
+	"github.com/routecodex/token-daemon/internal/termtext"
 )
 
 func main() {
@@ -38,7 +39,8 @@ func exitCode(err error) int {
 	return code
 }
 
-// oneSentence keeps an error on one line.
+// oneSentence keeps an error on one line, and free of terminal control
+// characters: errors often quote names from disk (file names, aliases).
 func oneSentence(msg string) string {
-	return strings.TrimSpace(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(msg))
+	return termtext.Escape(strings.TrimSpace(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(msg)))
 }

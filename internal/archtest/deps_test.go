@@ -37,15 +37,21 @@ var rules = []rule{
 	// internals, the auth server or the CLI.
 	{
 		pkg:      "internal/web",
-		ours:     []string{"internal/ipc", "internal/i18n", "internal/daemon", "internal/provider", "internal/tokenfile"},
+		ours:     []string{"internal/ipc", "internal/httplimits", "internal/i18n", "internal/daemon", "internal/provider", "internal/tokenfile"},
 		external: []string{"github.com/gofrs/flock", "golang.org/x/sys", "golang.org/x/oauth2"},
 	},
 	{
 		pkg:  "internal/tray",
-		ours: []string{"internal/ipc", "internal/i18n", "internal/daemon", "internal/provider", "internal/tokenfile"},
+		ours: []string{"internal/ipc", "internal/httplimits", "internal/i18n", "internal/daemon", "internal/provider", "internal/tokenfile"},
 		external: []string{"github.com/gofrs/flock", "golang.org/x/sys", "golang.org/x/oauth2",
 			"fyne.io/systray", "github.com/godbus/dbus/v5", "github.com/cli/browser"},
 	},
+	// The pieces of local access (DESIGN.md section 10) are small and
+	// stand alone; opener is the one that launches a browser.
+	{pkg: "internal/safefile", ours: nil, external: []string{"golang.org/x/sys"}},
+	{pkg: "internal/termtext", ours: nil, external: nil},
+	{pkg: "internal/httplimits", ours: nil, external: nil},
+	{pkg: "internal/opener", ours: []string{"internal/safefile"}, external: []string{"github.com/cli/browser", "golang.org/x/sys"}},
 }
 
 func deps(t *testing.T, pkg string) []string {

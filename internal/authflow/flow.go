@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -146,7 +147,7 @@ func (s *Server) Login(ctx context.Context, req LoginRequest) (*Pending, error) 
 	if f.device != nil {
 		page = "/device/" + f.id
 	} else if f.file != "" {
-		page = "/auth/" + f.file
+		page = "/auth/" + url.PathEscape(f.file) // a name may hold %, # or ?
 	}
 	s.mu.Unlock()
 	go func() {
@@ -157,7 +158,7 @@ func (s *Server) Login(ctx context.Context, req LoginRequest) (*Pending, error) 
 		case <-f.doneSignal(s):
 		}
 	}()
-	return &Pending{FlowID: f.id, URL: s.BaseURL() + page + "?" + secretParam + "=" + s.o.Secret, Done: ch}, nil
+	return &Pending{FlowID: f.id, URL: s.BaseURL() + page + "?" + secretParam + "=" + url.QueryEscape(s.o.Secret), Done: ch}, nil
 }
 
 // doneSignal is closed when f ends (success or error).

@@ -35,6 +35,9 @@ func (s *Server) routes() http.Handler {
 	tmpl := template.Must(template.New("").Funcs(template.FuncMap{
 		"t":      s.t,
 		"status": func(st string) string { return i18n.StatusLabel(s.o.Lang, st) },
+		// A file name in a link is one path segment: %, # and ? in it
+		// must not be read as escapes, a fragment or a query.
+		"pathEscape": url.PathEscape,
 	}).ParseFS(templateFS, "templates/*.html"))
 	s.tmpl = tmpl
 

@@ -8,39 +8,35 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
+	"time"
+
+	"github.com/routecodex/token-daemon/internal/safefile"
 )
 
 // secretBytes is the entropy of a web secret.
 const secretBytes = 32
 
-// LoadOrCreateSecret returns the web secret kept at path, creating it
-// (random, mode 0600, parent dir 0700) when missing or unusable.
-func LoadOrCreateSecret(path string) (string, error) {
-	if data, err := os.ReadFile(path); err == nil {
-		if s := strings.TrimSpace(string(data)); len(s) >= 32 {
-			// A secret others could read protects nothing: tighten it.
-			if info, err := os.Stat(path); err == nil && info.Mode().Perm()&0o077 != 0 {
-				if err := os.Chmod(path, 0o600); err != nil {
-					return "", fmt.Errorf("web secret %s: %w", path, err)
-				}
-			}
-			return s, nil
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("read web secret %s: %w", path, err)
-	}
+// NewSecret makes a fresh web secret and keeps it at path (0600, parent
+// dir 0700), replacing the one of an earlier run: links made before a
+// restart stop working (DESIGN.md section 10). The file is created new and
+// renamed into place, so a link planted at path is replaced, not followed.
+func NewSecret(path string) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", fmt.Errorf("create web secret dir: %w", err)
 	}
-	secret := randomToken(secretBytes)
+	secret := RandomSecret()
 	tmp := path + ".tmp-" + randomToken(6)
-	if err := os.WriteFile(tmp, []byte(secret+"\n"), 0o600); err != nil {
+	f, err := safefile.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("write web secret: %w", err)
+	}
+	_, werr := f.WriteString(secret + "\n")
+	if err := errors.Join(werr, f.Close()); err != nil {
+		_ = os.Remove(tmp)
 		return "", fmt.Errorf("write web secret: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -49,6 +45,10 @@ func LoadOrCreateSecret(path string) (string, error) {
 	}
 	return secret, nil
 }
+
+// RandomSecret is a web secret kept only in memory (a login served by the
+// CLI itself, which no other process needs to reach).
+func RandomSecret() string { return randomToken(secretBytes) }
 
 // randomToken is n random bytes, base64url without padding.
 func randomToken(n int) string {
@@ -74,6 +74,49 @@ const (
 	secretParam   = "k"
 	csrfField     = "csrf"
 )
+
+// A browser session: a random value minted each time the secret is
+// shown, valid for sessionTTL (the cookie's Max-Age and the server's own
+// bound), never derived from the secret, so that a cookie that leaks (any
+// local server on 127.0.0.1 sees the browser's cookies for that host, whatever
+// the port) is worth at most one session. maxSessions bounds the table;
+// the oldest goes first.
+const (
+	sessionTTL  = 12 * time.Hour
+	maxSessions = 32
+)
+
+// cookieName is port-scoped: cookies are not, so two daemons of two homes
+// on one machine would otherwise overwrite each other's session.
+func (s *Server) cookieName() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return sessionCookie + "_" + strconv.Itoa(s.port)
+}
+
+// newSession mints a session and returns its cookie value.
+func (s *Server) newSession() string {
+	v := randomToken(32)
+	now := s.now()
+	s.sessMu.Lock()
+	defer s.sessMu.Unlock()
+	if s.sessions == nil {
+		s.sessions = map[string]time.Time{}
+	}
+	var oldest string
+	for k, exp := range s.sessions {
+		if !now.Before(exp) {
+			delete(s.sessions, k)
+		} else if oldest == "" || exp.Before(s.sessions[oldest]) {
+			oldest = k
+		}
+	}
+	if len(s.sessions) >= maxSessions {
+		delete(s.sessions, oldest)
+	}
+	s.sessions[v] = now.Add(sessionTTL)
+	return v
+}
 
 // hostOK: the Host header names the loopback address and our port
 // (defeats DNS rebinding).
@@ -112,8 +155,8 @@ func (s *Server) secure(public func(path string) bool, next http.Handler) http.H
 				return
 			}
 			http.SetCookie(w, &http.Cookie{
-				Name: sessionCookie, Value: s.session, Path: "/",
-				HttpOnly: true, SameSite: http.SameSiteLaxMode,
+				Name: s.cookieName(), Value: s.newSession(), Path: "/",
+				MaxAge: int(sessionTTL / time.Second), HttpOnly: true, SameSite: http.SameSiteLaxMode,
 			})
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				u := *r.URL
@@ -149,8 +192,14 @@ func postedCSRF(r *http.Request) string {
 }
 
 func (s *Server) hasSession(r *http.Request) bool {
-	c, err := r.Cookie(sessionCookie)
-	return err == nil && s.o.Secret != "" && equal(c.Value, s.session)
+	c, err := r.Cookie(s.cookieName())
+	if err != nil || s.o.Secret == "" {
+		return false
+	}
+	s.sessMu.Lock()
+	exp, ok := s.sessions[c.Value]
+	s.sessMu.Unlock()
+	return ok && s.now().Before(exp)
 }
 
 func (s *Server) forbidden(w http.ResponseWriter) {

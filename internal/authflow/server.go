@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/routecodex/token-daemon/internal/daemon"
+	"github.com/routecodex/token-daemon/internal/httplimits"
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/provider"
 	"github.com/routecodex/token-daemon/internal/tokenfile"
@@ -68,7 +69,6 @@ type Server struct {
 	mux      *http.ServeMux // behind the guard; Mount adds to it
 	tmpl     *template.Template
 	csrf     string
-	session  string
 	baseCtx  context.Context
 	cancelBg context.CancelFunc
 
@@ -77,6 +77,9 @@ type Server struct {
 	fellBack bool
 	flows    map[string]*flow // by flow id
 	byState  map[string]*flow // open authorization-code flows by state
+
+	sessMu   sync.Mutex
+	sessions map[string]time.Time // browser session value → expiry
 }
 
 // New builds a server; call Listen before serving or calling BaseURL.
@@ -100,7 +103,6 @@ func New(o Options) *Server {
 	s := &Server{
 		o:        o,
 		csrf:     derive(o.Secret, "csrf"),
-		session:  derive(o.Secret, "session"),
 		baseCtx:  ctx,
 		cancelBg: cancel,
 		flows:    map[string]*flow{},
@@ -179,12 +181,11 @@ const sweepEvery = 15 * time.Second
 // Serve serves on ln until ctx ends, then shuts down and cancels every open
 // flow.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.o.Logger.Handler(), slog.LevelDebug),
-	}
+	// Timeouts and a cap on open connections (DESIGN.md section 10):
+	// loopback is open to every local user, and a flood of stalled
+	// requests must not take the descriptors the socket API needs.
+	srv := httplimits.NewServer(s.handler, slog.NewLogLogger(s.o.Logger.Handler(), slog.LevelDebug))
+	ln = httplimits.Limit(ln, httplimits.MaxConns())
 	done := make(chan struct{})
 	go func() {
 		t := time.NewTicker(sweepEvery)

@@ -229,7 +229,8 @@ func TestSecurity(t *testing.T) {
 			if tt.host != "" {
 				req.Host = tt.host
 				if tt.cookie { // the jar files cookies under req.Host
-					req.AddCookie(&http.Cookie{Name: sessionCookie, Value: derive(testSecret, "session")})
+					u, _ := url.Parse(e.base)
+					req.AddCookie(c.Jar.Cookies(u)[0])
 				}
 			}
 			res, err := c.Do(req)
@@ -473,9 +474,12 @@ func TestStaticAndUnknownPages(t *testing.T) {
 	noSecrets(t, idx.body)
 }
 
-func TestLoadOrCreateSecret(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "run", "web-secret")
-	s1, err := LoadOrCreateSecret(path)
+// A fresh secret at every start: a link from before a restart stops
+// working. The file is private and replaces a planted link.
+func TestNewSecretEveryStart(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	path := filepath.Join(dir, "web-secret")
+	s1, err := NewSecret(path)
 	if err != nil || len(s1) < 40 {
 		t.Fatalf("%q %v", s1, err)
 	}
@@ -483,13 +487,25 @@ func TestLoadOrCreateSecret(t *testing.T) {
 	if info.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v", info.Mode())
 	}
-	s2, _ := LoadOrCreateSecret(path)
-	if s1 != s2 {
-		t.Error("secret changed on reload")
+	s2, _ := NewSecret(path)
+	if s1 == s2 {
+		t.Error("the secret survived a restart")
 	}
-	os.WriteFile(path, []byte("short"), 0o600)
-	if s3, _ := LoadOrCreateSecret(path); s3 == "short" || len(s3) < 40 {
-		t.Error("a weak secret was kept")
+	if data, _ := os.ReadFile(path); strings.TrimSpace(string(data)) != s2 {
+		t.Error("the file does not hold the new secret")
+	}
+	victim := filepath.Join(t.TempDir(), "victim")
+	os.WriteFile(victim, []byte("keep"), 0o600)
+	os.Remove(path)
+	os.Symlink(victim, path)
+	if _, err := NewSecret(path); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(victim); string(data) != "keep" {
+		t.Error("the secret was written through a planted link")
+	}
+	if fi, _ := os.Lstat(path); fi.Mode()&os.ModeSymlink != 0 {
+		t.Error("the link is still in place")
 	}
 }
 

@@ -12,14 +12,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cli/browser"
-
 	"github.com/routecodex/token-daemon/internal/authflow"
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/ipc"
 	"github.com/routecodex/token-daemon/internal/lifecycle"
 	"github.com/routecodex/token-daemon/internal/logging"
 	"github.com/routecodex/token-daemon/internal/notify"
+	"github.com/routecodex/token-daemon/internal/opener"
 	"github.com/routecodex/token-daemon/internal/provider"
 	"github.com/routecodex/token-daemon/internal/tokenfile"
 	"github.com/routecodex/token-daemon/internal/watch"
@@ -92,7 +91,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 		return err
 	}
 	defer logFile.Close()
-	audit, err := logging.OpenAudit(s.Paths.AuditLog)
+	audit, err := logging.OpenAudit(s.Paths.AuditLog, logMaxBytes, logKeep)
 	if err != nil {
 		return err
 	}
@@ -110,17 +109,21 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 		NotifySuccess: cfg.Notification.NotifySuccess,
 		AuthURL:       func(file string) string { return authPageURL(pages.BaseURL(), secret, file) },
 		HomeURL:       func() string { return pageURL(pages.BaseURL(), secret, "/") },
-		OpenURL:       browser.OpenURL,
-		Now:           time.Now,
-		Logger:        logger,
-		SnoozeFile:    filepath.Join(s.Paths.StateDir, "token-notify.json"),
+		// The page with the secret goes into a private redirect page; the
+		// browser's command line shows only its path.
+		OpenURL:    func(u string) error { return openPage(s, pages.BaseURL(), u) },
+		Now:        time.Now,
+		Logger:     logger,
+		SnoozeFile: filepath.Join(s.Paths.StateDir, "token-notify.json"),
 	})
 	defer notifier.Close()
 	core, registry, err := newCore(f, s, logger, notifier, true)
 	if err != nil {
 		return err
 	}
-	pages, secret, err = webPages(s, core, registry, logger)
+	// Redirect pages of an earlier run carry its (now replaced) secret.
+	opener.Sweep(s.Paths.RunDir)
+	pages, secret, err = webPages(s, core, registry, logger, true)
 	if err != nil {
 		return err
 	}

@@ -100,6 +100,9 @@ func (f *Factory) Settings() (*Settings, error) {
 	if f.LangFlag == "" && cfg.Language != "" {
 		lang = cfg.Language
 	}
+	if err := config.CheckPrivate(paths); err != nil {
+		return nil, localAccessError(lang, err)
+	}
 	f.settings = &Settings{Paths: paths, Config: cfg, Lang: lang}
 	return f.settings, nil
 }

@@ -4,16 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"runtime"
 	"time"
 
-	"github.com/cli/browser"
 	"github.com/spf13/cobra"
 
 	"github.com/routecodex/token-daemon/internal/daemon"
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/ipc"
+	"github.com/routecodex/token-daemon/internal/opener"
+	"github.com/routecodex/token-daemon/internal/termtext"
 )
 
 // resultPageGrace bounds how long an in-process `login` keeps serving for
@@ -49,33 +49,45 @@ func runLogin(ctx context.Context, f *Factory, opts *LoginOptions) error {
 	if err != nil {
 		return err
 	}
-	started := func(st ipc.LoginStarted) { announceLogin(f, s, st.URL, opts.NoBrowser) }
+	// The page to open must be on the daemon's own web server: its
+	// address comes from the status, the page from the login answer.
+	client := ipc.NewClient(s.Paths.Socket)
+	var base string
+	if st, err := client.Status(ctx); err == nil {
+		base = st.Daemon.WebURL
+	}
+	started := func(st ipc.LoginStarted) { announceLogin(f, s, base, st.URL, opts.NoBrowser) }
 	req := ipc.LoginRequest{Name: opts.Name, Alias: opts.Alias}
-	out, err := ipc.NewClient(s.Paths.Socket).Login(ctx, req, started)
+	out, err := client.Login(ctx, req, started)
 	if errors.Is(err, ipc.ErrNotRunning) {
 		fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.LoginInProcess))
-		out, err = loginInProcess(ctx, f, s, req, started)
+		out, err = loginInProcess(ctx, f, s, req, func(st ipc.LoginStarted, pagesBase string) {
+			announceLogin(f, s, pagesBase, st.URL, opts.NoBrowser)
+		})
 	}
 	if err != nil {
 		return apiErrorSentence(s.Lang, err)
 	}
 	if out.Error != "" {
-		return errors.New(i18n.T(s.Lang, i18n.LoginFailed, out.Error))
+		return errors.New(i18n.T(s.Lang, i18n.LoginFailed, termtext.Escape(out.Error)))
 	}
-	_, err = fmt.Fprintln(f.IO.Out, i18n.T(s.Lang, i18n.LoginDone, out.File, out.Account))
+	_, err = fmt.Fprintln(f.IO.Out, i18n.T(s.Lang, i18n.LoginDone, termtext.Escape(out.File), termtext.Escape(out.Account)))
 	return err
 }
 
 // announceLogin prints the page, and opens it unless told not to or there
-// is no display to open it on (an SSH session).
-func announceLogin(f *Factory, s *Settings, url string, noBrowser bool) {
+// is no display to open it on (an SSH session). A page that is not on the
+// web server at base (what a fake daemon might send) is neither printed
+// nor opened.
+func announceLogin(f *Factory, s *Settings, base, url string, noBrowser bool) {
+	if opener.CheckDaemonURL(base, url) != nil {
+		fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.ErrNotDaemonURL))
+		return
+	}
 	fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.LoginOpenPage, url))
-	if !noBrowser && hasDisplay(f.getenv) {
-		browser.Stdout, browser.Stderr = io.Discard, io.Discard
-		if browser.OpenURL(url) == nil {
-			fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.LoginBrowserOpened))
-			return
-		}
+	if !noBrowser && hasDisplay(f.getenv) && openPage(s, base, url) == nil {
+		fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.LoginBrowserOpened))
+		return
 	}
 	fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.LoginWaiting))
 }
@@ -92,7 +104,7 @@ func hasDisplay(getenv func(string) string) bool {
 
 // loginInProcess serves the login pages from this process when no daemon
 // runs, for as long as the login takes.
-func loginInProcess(ctx context.Context, f *Factory, s *Settings, req ipc.LoginRequest, started func(ipc.LoginStarted)) (ipc.LoginOutcome, error) {
+func loginInProcess(ctx context.Context, f *Factory, s *Settings, req ipc.LoginRequest, started func(st ipc.LoginStarted, base string)) (ipc.LoginOutcome, error) {
 	var out ipc.LoginOutcome
 	err := withInProcessCore(ctx, f, s, func(p *inProcess) error {
 		logger, logFile, err := openLogger(f, s, true)
@@ -100,7 +112,7 @@ func loginInProcess(ctx context.Context, f *Factory, s *Settings, req ipc.LoginR
 			return err
 		}
 		defer logFile.Close()
-		pages, _, err := webPages(s, p.core, p.registry, logger)
+		pages, _, err := webPages(s, p.core, p.registry, logger, false)
 		if err != nil {
 			return err
 		}
@@ -131,7 +143,7 @@ func loginInProcess(ctx context.Context, f *Factory, s *Settings, req ipc.LoginR
 		if err != nil {
 			return err
 		}
-		started(st)
+		started(st, pages.BaseURL())
 		select {
 		case out = <-done:
 		case <-ctx.Done():

@@ -12,6 +12,7 @@ import (
 	"github.com/routecodex/token-daemon/internal/daemon"
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/ipc"
+	"github.com/routecodex/token-daemon/internal/termtext"
 )
 
 // RefreshOptions are the flags and arguments of `token-daemon refresh`.
@@ -59,13 +60,16 @@ func runRefresh(ctx context.Context, f *Factory, opts *RefreshOptions) error {
 	}
 	failed := 0
 	for _, o := range outcomes {
-		line := i18n.T(s.Lang, i18n.RefreshOK, o.File)
+		// Names and reasons come from disk and from providers: escaped,
+		// so that they cannot drive the terminal or forge a line.
+		file := termtext.Escape(o.File)
+		line := i18n.T(s.Lang, i18n.RefreshOK, file)
 		if o.Error != "" {
 			failed++
 			// The file already leads the line; the core's wrapping would
 			// name it twice.
 			why := strings.TrimPrefix(o.Error, "refresh "+o.File+": ")
-			line = i18n.T(s.Lang, i18n.RefreshFailedLine, o.File, why)
+			line = i18n.T(s.Lang, i18n.RefreshFailedLine, file, termtext.Escape(why))
 		}
 		if _, err := fmt.Fprintln(f.IO.Out, line); err != nil {
 			return err
@@ -78,7 +82,8 @@ func runRefresh(ctx context.Context, f *Factory, opts *RefreshOptions) error {
 }
 
 // apiErrorSentence turns the daemon's name-resolution answers into the
-// same sentences as in-process resolution.
+// same sentences as in-process resolution, and an untrusted socket into
+// its refusal.
 func apiErrorSentence(lang i18n.Lang, err error) error {
 	var apiErr *ipc.APIError
 	if errors.As(err, &apiErr) && apiErr.Status == http.StatusConflict && len(apiErr.Candidates) > 0 {
@@ -87,7 +92,7 @@ func apiErrorSentence(lang i18n.Lang, err error) error {
 	if errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound {
 		return errors.New(i18n.T(lang, i18n.ErrNoSuchToken, queryOf(apiErr.Message)))
 	}
-	return err
+	return localAccessError(lang, err)
 }
 
 // queryOf pulls the quoted name out of the daemon's sentence, if any.

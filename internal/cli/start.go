@@ -13,6 +13,7 @@ import (
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/ipc"
 	"github.com/routecodex/token-daemon/internal/lifecycle"
+	"github.com/routecodex/token-daemon/internal/safefile"
 )
 
 // StartOptions are the flags of `token-daemon start`.
@@ -134,7 +135,7 @@ func spawnDetached(f *Factory, s *Settings, args ...string) (*exec.Cmd, error) {
 	if err := os.MkdirAll(s.Paths.LogDir, 0o700); err != nil {
 		return nil, err
 	}
-	logf, err := os.OpenFile(s.Paths.DaemonLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	logf, err := safefile.OpenFile(s.Paths.DaemonLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
 	}

@@ -63,7 +63,7 @@ func daemonStatus(ctx context.Context, f *Factory, s *Settings) (*ipc.Status, er
 			return st, nil
 		}
 		if !errors.Is(err, ErrDaemonNotRunning) {
-			return nil, err
+			return nil, localAccessError(s.Lang, err)
 		}
 	}
 	now := f.Now()

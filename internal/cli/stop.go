@@ -40,6 +40,7 @@ func runStop(ctx context.Context, f *Factory) error {
 	client := ipc.NewClient(s.Paths.Socket)
 	inFlight := refreshesInFlight(ctx, client)
 	err = client.Shutdown(ctx)
+	var untrusted *ipc.UntrustedError
 	switch {
 	case err == nil:
 		if inFlight > 0 {
@@ -47,12 +48,19 @@ func runStop(ctx context.Context, f *Factory) error {
 				return err
 			}
 		}
+	case errors.As(err, &untrusted):
+		return localAccessError(s.Lang, err)
 	case errors.Is(err, ipc.ErrNotRunning) && !running:
 		_, err := fmt.Fprintln(f.IO.Out, i18n.T(s.Lang, i18n.DaemonWasNotRunning))
 		return err
 	case running && pid > 0:
 		// The pid file is held but the socket does not answer (a daemon
-		// still starting, or one whose API is stuck): ask the process.
+		// still starting, or one whose API is stuck): ask the process,
+		// but only the one the kernel says serves the socket as us. The
+		// pid file alone is not proof: it may name any process.
+		if cerr := confirmDaemonPID(ctx, s, pid); cerr != nil {
+			return cerr
+		}
 		if p, ferr := os.FindProcess(pid); ferr == nil {
 			if serr := terminate(p); serr != nil {
 				return serr
@@ -100,4 +108,21 @@ func refreshesInFlight(ctx context.Context, c *ipc.Client) int {
 		}
 	}
 	return n
+}
+
+// confirmDaemonPID checks with the socket's peer credentials that pid is
+// the process listening on the daemon's socket, as our own uid. Where the
+// OS cannot tell (Windows), the private home is the only guard.
+func confirmDaemonPID(ctx context.Context, s *Settings, pid int) error {
+	peer, err := ipc.SocketPeer(ctx, s.Paths.Socket)
+	var untrusted *ipc.UntrustedError
+	switch {
+	case errors.As(err, &untrusted):
+		return localAccessError(s.Lang, err)
+	case err == nil && !peer.Known && !peerCredsSupported:
+		return nil
+	case err == nil && peer.Known && peer.PID == pid:
+		return nil
+	}
+	return errors.New(i18n.T(s.Lang, i18n.ErrStopUnconfirmed, pid))
 }

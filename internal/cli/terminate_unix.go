@@ -8,6 +8,10 @@ import (
 	"syscall"
 )
 
+// peerCredsSupported: Linux and macOS tell who serves a socket (the BSDs
+// lack a pid for it and refuse to guess).
+const peerCredsSupported = true
+
 // terminate asks p to stop gracefully.
 func terminate(p *os.Process) error { return p.Signal(syscall.SIGTERM) }
 

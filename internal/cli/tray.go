@@ -4,15 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/ipc"
 	"github.com/routecodex/token-daemon/internal/lifecycle"
+	"github.com/routecodex/token-daemon/internal/opener"
 	"github.com/routecodex/token-daemon/internal/tray"
 )
 
@@ -60,17 +59,19 @@ func runTray(ctx context.Context, f *Factory) error {
 		if err != nil || st.Daemon.WebURL == "" {
 			return ""
 		}
-		secret, err := os.ReadFile(s.Paths.WebSecret)
+		secret, err := readWebSecret(s)
 		if err != nil {
 			return ""
 		}
-		return pageURL(st.Daemon.WebURL, strings.TrimSpace(string(secret)), path)
+		return pageURL(st.Daemon.WebURL, secret, path)
 	}
 	return tray.Run(ctx, tray.Options{
 		Socket:  s.Paths.Socket,
 		Lang:    s.Lang,
 		AuthURL: func(file string) string { return webPage(authPath(file)) },
 		UIURL:   func() string { return webPage("/ui") },
+		// The URLs are built from the daemon's own web address above.
+		OpenURL: func(u string) error { return openPage(s, opener.Origin(u), u) },
 		Logger:  logger,
 	})
 }

@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 
-	"github.com/cli/browser"
 	"github.com/spf13/cobra"
 
 	"github.com/routecodex/token-daemon/internal/authflow"
@@ -18,6 +15,7 @@ import (
 	"github.com/routecodex/token-daemon/internal/daemon"
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/ipc"
+	"github.com/routecodex/token-daemon/internal/opener"
 	"github.com/routecodex/token-daemon/internal/web"
 )
 
@@ -53,32 +51,30 @@ func runUI(ctx context.Context, f *Factory, opts *UIOptions) error {
 		return errors.New(i18n.T(s.Lang, i18n.UINotRunning))
 	}
 	if err != nil {
-		return err
+		return localAccessError(s.Lang, err)
 	}
 	if st.Daemon.WebURL == "" {
 		return errors.New(i18n.T(s.Lang, i18n.UINoWebURL))
 	}
-	data, err := os.ReadFile(s.Paths.WebSecret)
-	secret := strings.TrimSpace(string(data))
-	if err == nil && secret == "" {
-		err = errors.New("empty file " + s.Paths.WebSecret)
-	}
+	secret, err := readWebSecret(s)
 	if err != nil {
-		return errors.New(i18n.T(s.Lang, i18n.UISecret, err))
+		return errors.New(i18n.T(s.Lang, i18n.UISecret, localAccessError(s.Lang, err)))
 	}
 	url := pageURL(st.Daemon.WebURL, secret, web.Root)
 	// The URL carries the secret: it goes to stdout (which the user asked
-	// for), never to a log.
+	// for), never to a log or a command line.
 	if !opts.NoBrowser && hasDisplay(f.getenv) {
 		open := opts.OpenURL
 		if open == nil {
-			browser.Stdout, browser.Stderr = io.Discard, io.Discard
-			open = browser.OpenURL
+			open = func(u string) error { return openPage(s, st.Daemon.WebURL, u) }
 		}
 		if open(url) == nil {
 			_, err := fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.UIBrowserOpened))
 			return err
 		}
+	}
+	if opener.CheckDaemonURL(st.Daemon.WebURL, url) != nil {
+		return errors.New(i18n.T(s.Lang, i18n.ErrNotDaemonURL))
 	}
 	_, err = fmt.Fprintln(f.IO.Out, i18n.T(s.Lang, i18n.UIOpenPage, url))
 	return err

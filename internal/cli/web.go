@@ -2,24 +2,33 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/routecodex/token-daemon/internal/authflow"
 	"github.com/routecodex/token-daemon/internal/daemon"
 	"github.com/routecodex/token-daemon/internal/ipc"
 	"github.com/routecodex/token-daemon/internal/logging"
+	"github.com/routecodex/token-daemon/internal/opener"
 	"github.com/routecodex/token-daemon/internal/provider"
+	"github.com/routecodex/token-daemon/internal/safefile"
 	"github.com/routecodex/token-daemon/internal/tokenfile"
 )
 
-// webPages builds the loopback auth server over a core, with the daemon's
-// web secret (made once per home, kept in <home>/run/web-secret).
-func webPages(s *Settings, core authflow.Core, registry *provider.Registry, logger *slog.Logger) (*authflow.Server, string, error) {
-	secret, err := authflow.LoadOrCreateSecret(s.Paths.WebSecret)
-	if err != nil {
-		return nil, "", err
+// webPages builds the loopback auth server over a core. The daemon's web
+// secret is new at every start and kept in <home>/run/web-secret for the
+// CLI and the tray (persist); a login served by the CLI itself keeps its
+// secret in memory.
+func webPages(s *Settings, core authflow.Core, registry *provider.Registry, logger *slog.Logger, persist bool) (*authflow.Server, string, error) {
+	secret := authflow.RandomSecret()
+	if persist {
+		var err error
+		if secret, err = authflow.NewSecret(s.Paths.WebSecret); err != nil {
+			return nil, "", err
+		}
 	}
 	srv := authflow.New(authflow.Options{
 		Core:         core,
@@ -34,6 +43,26 @@ func webPages(s *Settings, core authflow.Core, registry *provider.Registry, logg
 		RefreshAhead: s.Config.RefreshAhead(),
 	})
 	return srv, secret, nil
+}
+
+// readWebSecret reads the running daemon's web secret (never through a
+// link: the run dir is private, and a planted link is refused).
+func readWebSecret(s *Settings) (string, error) {
+	data, err := safefile.ReadFile(s.Paths.WebSecret, 4096)
+	if err != nil {
+		return "", err
+	}
+	secret := strings.TrimSpace(string(data))
+	if secret == "" {
+		return "", errors.New("empty file " + s.Paths.WebSecret)
+	}
+	return secret, nil
+}
+
+// openPage opens a page of the daemon's web server at base (the URL with
+// the secret goes into a private redirect page, never onto a command line).
+func openPage(s *Settings, base, target string) error {
+	return opener.Open(s.Paths.RunDir, base, target)
 }
 
 // pageURL is a page of the auth server that carries the secret once.

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/routecodex/token-daemon/internal/safefile"
 )
 
 // Env is what path resolution reads from the process: the environment and
@@ -156,4 +158,20 @@ func expandHome(env Env, p string) string {
 		return filepath.Join(env.UserHome, p[2:])
 	}
 	return p
+}
+
+// CheckPrivate refuses a home, run dir or pid file that another user owns
+// or could write to (DESIGN.md section 10): whoever controls them could
+// plant a pid file naming a process of ours, a link that makes us truncate
+// a file, or a web secret. The home may be a symbolic link (judged by its
+// target); the run dir and the pid file may not. Missing ones are fine:
+// they are made private when created. The error is a *safefile.UnsafeError.
+func CheckPrivate(p Paths) error {
+	if err := safefile.Check(p.Home, true); err != nil {
+		return err
+	}
+	if err := safefile.Check(p.RunDir, false); err != nil {
+		return err
+	}
+	return safefile.Check(p.PIDFile, false)
 }

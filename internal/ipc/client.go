@@ -42,9 +42,9 @@ type Client struct {
 func NewClient(socketPath string) *Client {
 	c := &Client{socketPath: socketPath}
 	c.hc = &http.Client{Transport: &http.Transport{
+		// Only a server of our own uid is believed (peer credentials).
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", socketPath)
+			return dialTrusted(ctx, socketPath)
 		},
 		DisableCompression: true,
 		MaxIdleConns:       2,
@@ -161,6 +161,10 @@ func (c *Client) send(ctx context.Context, method, path string, body any) (*http
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
+		var untrusted *UntrustedError
+		if errors.As(err, &untrusted) {
+			return nil, untrusted
+		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, fmt.Errorf("token daemon %s: %w", path, ctxErr)
 		}

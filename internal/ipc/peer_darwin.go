@@ -28,3 +28,21 @@ func peerUID(c net.Conn) (uid int, supported bool, err error) {
 	}
 	return int(cred.Uid), true, nil
 }
+
+// peerPID reads the peer's pid with LOCAL_PEERPID.
+func peerPID(c net.Conn) (pid int, supported bool, err error) {
+	raw, err := rawConn(c)
+	if err != nil {
+		return 0, true, err
+	}
+	var credErr error
+	if err := raw.Control(func(fd uintptr) {
+		pid, credErr = unix.GetsockoptInt(int(fd), unix.SOL_LOCAL, unix.LOCAL_PEERPID)
+	}); err != nil {
+		return 0, true, fmt.Errorf("peer pid: %w", err)
+	}
+	if credErr != nil {
+		return 0, true, fmt.Errorf("peer pid: %w", credErr)
+	}
+	return pid, true, nil
+}

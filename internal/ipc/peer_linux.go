@@ -28,3 +28,23 @@ func peerUID(c net.Conn) (uid int, supported bool, err error) {
 	}
 	return int(cred.Uid), true, nil
 }
+
+// peerPID reads the peer's pid with SO_PEERCRED: for a client, the pid of
+// the process that made the listening socket.
+func peerPID(c net.Conn) (pid int, supported bool, err error) {
+	raw, err := rawConn(c)
+	if err != nil {
+		return 0, true, err
+	}
+	var cred *unix.Ucred
+	var credErr error
+	if err := raw.Control(func(fd uintptr) {
+		cred, credErr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	}); err != nil {
+		return 0, true, fmt.Errorf("peer credentials: %w", err)
+	}
+	if credErr != nil {
+		return 0, true, fmt.Errorf("peer credentials: %w", credErr)
+	}
+	return int(cred.Pid), true, nil
+}

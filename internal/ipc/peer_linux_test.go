@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +19,9 @@ const peerHelperEnv = "RC_IPC_PEER_HELPER_SOCKET"
 
 // TestPeerOtherUserIsRefused connects as another real user (nobody) to a
 // socket whose file modes were opened up on purpose, so that only the
-// SO_PEERCRED check stands between that user and the daemon.
+// SO_PEERCRED check stands between that user and the daemon. The same
+// child checks the other direction: the typed client does not trust a
+// server running as another uid (root here).
 func TestPeerOtherUserIsRefused(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root to run a client as another uid")
@@ -48,6 +52,9 @@ func TestPeerOtherUserIsRefused(t *testing.T) {
 	if !strings.Contains(string(out), "ANSWER 403") {
 		t.Fatalf("another user was not refused:\n%s", out)
 	}
+	if !strings.Contains(string(out), "CLIENT untrusted") {
+		t.Fatalf("the client believed a server of another uid:\n%s", out)
+	}
 	select {
 	case <-r.shutdown:
 		t.Fatal("another user shut the daemon down")
@@ -65,16 +72,26 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// peerHelperClient is the child of TestPeerOtherUserIsRefused.
+// peerHelperClient is the child of TestPeerOtherUserIsRefused. A plain
+// HTTP client (no check of its own) shows the server's refusal; the typed
+// client refuses to believe a server of another uid before it asks.
 func peerHelperClient(sock string) {
-	c := NewClient(sock)
-	err := c.Shutdown(context.Background())
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		fmt.Printf("ANSWER %d\n", apiErr.Status)
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+	}}}
+	if resp, err := hc.Post("http://token-daemon/"+APIVersion+"/shutdown", "application/json", nil); err == nil {
+		resp.Body.Close()
+		fmt.Printf("ANSWER %d\n", resp.StatusCode)
+	} else {
+		fmt.Printf("ANSWER other: %v\n", err)
+	}
+	err := NewClient(sock).Shutdown(context.Background())
+	var untrusted *UntrustedError
+	if errors.As(err, &untrusted) && untrusted.UID == 0 {
+		fmt.Println("CLIENT untrusted")
 		return
 	}
-	fmt.Printf("ANSWER other: %v\n", err)
+	fmt.Printf("CLIENT other: %v\n", err)
 }
 
 func copyFile(t *testing.T, from, to string) {

@@ -9,3 +9,6 @@ const maxSocketPath = 103
 
 // peerUID is not implemented here: the socket file's mode guards it.
 func peerUID(net.Conn) (uid int, supported bool, err error) { return -1, false, nil }
+
+// peerPID is not implemented here either.
+func peerPID(net.Conn) (pid int, supported bool, err error) { return 0, false, nil }

@@ -19,6 +19,9 @@ const (
 // peerUID: Windows has no peer uid for AF_UNIX sockets.
 func peerUID(net.Conn) (uid int, supported bool, err error) { return -1, false, nil }
 
+// peerPID is not implemented here either.
+func peerPID(net.Conn) (pid int, supported bool, err error) { return 0, false, nil }
+
 const wsaeconnrefused = syscall.Errno(10061)
 
 func isConnRefused(err error) bool {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/routecodex/token-daemon/internal/daemon"
+	"github.com/routecodex/token-daemon/internal/httplimits"
 )
 
 // Core is what the server needs of the daemon core (*daemon.Daemon
@@ -105,15 +106,13 @@ func NewServer(core Core, info func() DaemonInfo, opts ServerOptions) *Server {
 // removes a socket file made by Listen; a listener handed in by a service
 // manager keeps its file, which is the manager's).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 5 * time.Second,
-		IdleTimeout:       time.Minute,
-		ConnContext:       s.connContext,
-		ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelWarn),
-	}
+	// Timeouts and a cap on open connections (DESIGN.md section 10): a
+	// client that stalls mid-request is dropped, and a flood cannot take
+	// every descriptor.
+	srv := httplimits.NewServer(s, slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelWarn))
+	srv.ConnContext = s.connContext
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(httplimits.Limit(ln, httplimits.MaxConns())) }()
 
 	select {
 	case err := <-errc:

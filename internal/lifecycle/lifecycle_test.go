@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -84,5 +85,30 @@ func TestLeaderFile(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "leader.json")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatal("leader file left behind")
+	}
+}
+
+// A pid file planted as a link (to a file of ours elsewhere) is refused:
+// following it would truncate its target.
+func TestPIDFileDoesNotFollowLinks(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no O_NOFOLLOW on Windows")
+	}
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pid := filepath.Join(dir, "run", "token-daemon.pid")
+	os.MkdirAll(filepath.Dir(pid), 0o700)
+	if err := os.Symlink(victim, pid); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := AcquirePIDFile(pid); err == nil {
+		p.Release()
+		t.Fatal("a symlinked pid file was taken")
+	}
+	if data, _ := os.ReadFile(victim); string(data) != "keep" {
+		t.Fatalf("the link's target was changed: %q", data)
 	}
 }

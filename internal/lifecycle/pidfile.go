@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/gofrs/flock"
+
+	"github.com/routecodex/token-daemon/internal/safefile"
 )
 
 // AlreadyRunningError says another daemon holds the pid file.
@@ -39,7 +41,9 @@ func AcquirePIDFile(path string) (*PIDFile, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("pid file %s: %w", path, err)
 	}
-	lk := flock.New(lockPath(path), flock.SetPermissions(0o600))
+	// Never through a link: one planted in the run dir would have us
+	// truncate whatever it points at.
+	lk := flock.New(lockPath(path), flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDWR|safefile.NoFollow))
 	ok, err := lk.TryLock()
 	if err != nil {
 		return nil, fmt.Errorf("pid file %s: %w", path, err)
@@ -73,7 +77,7 @@ func Running(path string) (bool, int) {
 	if _, err := os.Stat(lockPath(path)); err != nil {
 		return false, 0
 	}
-	lk := flock.New(lockPath(path))
+	lk := flock.New(lockPath(path), flock.SetFlag(os.O_RDONLY|safefile.NoFollow))
 	ok, err := lk.TryLock()
 	if err != nil {
 		return false, 0
@@ -88,7 +92,7 @@ func Running(path string) (bool, int) {
 
 // ReadPID reads the pid recorded at path.
 func ReadPID(path string) (int, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path, 64)
 	if err != nil {
 		return 0, err
 	}
@@ -102,7 +106,7 @@ func ReadPID(path string) (int, error) {
 func writePID(path string, pid int) error {
 	// Truncate in place rather than rename: on unix the flock is on this
 	// very inode, and a rename would leave the lock on a deleted file.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := safefile.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}

@@ -3,8 +3,6 @@ package logging
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 )
@@ -23,20 +21,20 @@ type AuditRecord struct {
 }
 
 // AuditLog appends records as JSON lines (0600), one write per record so
-// that lines are never interleaved.
+// that lines are never interleaved. It rotates by size like the daemon log
+// (a busy external writer makes many lines), and a rotation falls between
+// two records, never inside one.
 type AuditLog struct {
 	mu sync.Mutex
-	f  *os.File
+	f  *RotatingFile
 }
 
-// OpenAudit opens the audit log at path for appending.
-func OpenAudit(path string) (*AuditLog, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("audit log %s: %w", path, err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+// OpenAudit opens the audit log at path for appending; past maxBytes it
+// moves to path.1 (keeping keep old files).
+func OpenAudit(path string, maxBytes int64, keep int) (*AuditLog, error) {
+	f, err := OpenRotating(path, maxBytes, keep)
 	if err != nil {
-		return nil, fmt.Errorf("audit log %s: %w", path, err)
+		return nil, fmt.Errorf("audit %w", err)
 	}
 	return &AuditLog{f: f}, nil
 }

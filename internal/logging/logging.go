@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/routecodex/token-daemon/internal/safefile"
 )
 
 // RotatingFile is an io.Writer that appends to path and, once the file
@@ -38,7 +40,9 @@ func OpenRotating(path string, maxBytes int64, keep int) (*RotatingFile, error) 
 }
 
 func (r *RotatingFile) open() error {
-	f, err := os.OpenFile(r.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	// Never through a link: one planted in the logs dir would have us
+	// append to whatever it points at.
+	f, err := safefile.OpenFile(r.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("log %s: %w", r.path, err)
 	}

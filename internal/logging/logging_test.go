@@ -58,7 +58,7 @@ func TestSecretNamedAttributesAreMasked(t *testing.T) {
 
 func TestAuditLogAppendsJSONLines(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "logs", "token-audit.jsonl")
-	a, err := OpenAudit(path)
+	a, err := OpenAudit(path, 1<<20, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,5 +85,67 @@ func TestAuditLogAppendsJSONLines(t *testing.T) {
 	}
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v, want 0600", st.Mode().Perm())
+	}
+}
+
+// The audit log rotates like the daemon log, between records.
+func TestAuditLogRotates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "logs", "token-audit.jsonl")
+	a, err := OpenAudit(path, 1000, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		if err := a.Append(AuditRecord{At: time.Unix(int64(i), 0).UTC(), File: "qwen-oauth-1.json", Provider: "qwen", Status: "valid"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + ".1", path + ".2"} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(data) > 1000 {
+			t.Errorf("%s is %d bytes, limit 1000", p, len(data))
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			var rec AuditRecord
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("%s: a line cut by the rotation: %q", p, line)
+			}
+		}
+	}
+	if _, err := os.Stat(path + ".3"); err == nil {
+		t.Error("kept more than 2 old files")
+	}
+}
+
+// A link planted where a log goes is refused, not followed.
+func TestLogsDoNotFollowLinks(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"token-daemon.log", "token-audit.jsonl"} {
+		path := filepath.Join(dir, "logs", name)
+		os.MkdirAll(filepath.Dir(path), 0o700)
+		if err := os.Symlink(victim, path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r, err := OpenRotating(filepath.Join(dir, "logs", "token-daemon.log"), 100, 1); err == nil {
+		r.Close()
+		t.Error("the daemon log followed a link")
+	}
+	if a, err := OpenAudit(filepath.Join(dir, "logs", "token-audit.jsonl"), 100, 1); err == nil {
+		a.Close()
+		t.Error("the audit log followed a link")
+	}
+	if data, _ := os.ReadFile(victim); string(data) != "keep" {
+		t.Errorf("the link's target was written: %q", data)
 	}
 }

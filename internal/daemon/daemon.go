@@ -104,6 +104,7 @@ type Daemon struct {
 	restored map[string]persistedFile // loaded state, applied at first sight of a file
 
 	history map[string][]Attempt // last refresh attempts by file name; guarded by mu
+	brk     broker               // token broker: access log, usage counters (broker.go)
 
 	// opts is the file model's configuration once SetAlias changed it.
 	opts   atomic.Pointer[tokenfile.Options]
@@ -674,6 +675,7 @@ func (d *Daemon) stateLocked(e *entry, now time.Time) TokenState {
 	s.NextRefreshAt = e.nextRefreshAt
 	s.LastError = e.lastError
 	s.Failures = e.failures
+	s.Usage = d.usageLocked(e.name, now)
 	return s
 }
 

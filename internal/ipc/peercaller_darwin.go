@@ -1,0 +1,40 @@
+package ipc
+
+import (
+	"bytes"
+	"net"
+
+	"golang.org/x/sys/unix"
+)
+
+// peerPID reads the peer's pid with LOCAL_PEERPID; 0 when it cannot.
+func peerPID(c net.Conn) int {
+	raw, err := rawConn(c)
+	if err != nil {
+		return 0
+	}
+	pid := 0
+	_ = raw.Control(func(fd uintptr) {
+		if v, err := unix.GetsockoptInt(int(fd), unix.SOL_LOCAL, unix.LOCAL_PEERPID); err == nil {
+			pid = v
+		}
+	})
+	return pid
+}
+
+// procExe is the executable of pid from the kern.procargs2 sysctl (argc,
+// then the exec path, NUL-terminated); "" when unknown. macOS has no /proc.
+func procExe(pid int) string {
+	if pid <= 0 {
+		return ""
+	}
+	buf, err := unix.SysctlRaw("kern.procargs2", pid)
+	if err != nil || len(buf) < 5 {
+		return ""
+	}
+	path := buf[4:]
+	if i := bytes.IndexByte(path, 0); i >= 0 {
+		path = path[:i]
+	}
+	return string(path)
+}

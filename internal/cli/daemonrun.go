@@ -120,6 +120,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	if err != nil {
 		return err
 	}
+	core.SetAccessLog(auditAccesses{audit})
 	pages, secret, err = webPages(s, core, registry, logger)
 	if err != nil {
 		return err

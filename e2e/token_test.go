@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // brokerFiles writes one file of each kind the broker must tell apart.
@@ -277,6 +279,41 @@ func TestTokenAccessAudit(t *testing.T) {
 	if !strings.Contains(r.stdout, `"last24h":3`) && !strings.Contains(r.stdout, `"last24h": 3`) {
 		t.Errorf("usage lost over a restart:\n%s", r.stdout)
 	}
+	h.mustRun("token-daemon", "stop")
+	noSecretsInHome(t, h, brokerSecrets...)
+}
+
+// The web dashboard shows a token's last use, live: a `token` call moves
+// it from "never" to the time of the call without a reload.
+func TestWebDashboardShowsLastUse(t *testing.T) {
+	ctx := headless(t)
+	srv := newQwenServer(t)
+	h := newHome(t)
+	h.writeConfig(srv.URL, map[string]any{"callbackPorts": []int{freePort(t)}})
+	brokerFiles(h)
+	h.mustRun("token-daemon", "start")
+	if err := chromedp.Do(ctx, chromedp.Navigate(h.uiURL())); err != nil {
+		t.Fatal(err)
+	}
+	row := `document.querySelector('tr[data-file="qwen-oauth-1-work.json"]')`
+	if err := waitJS(ctx, 10*time.Second, row+` !== null && document.getElementById("live").classList.contains("on")`); err != nil {
+		t.Fatalf("dashboard did not load: %v", err)
+	}
+	cell := func() string {
+		s, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`tr[data-file="qwen-oauth-1-work.json"] td.last-use`)))
+		return s
+	}
+	if got := cell(); got != "never" {
+		t.Errorf("last use before any call: %q", got)
+	}
+	h.mustRun("token-daemon", "token", "work")
+	if err := waitJS(ctx, 5*time.Second, row+`.dataset.lastUse !== ""`); err != nil {
+		t.Fatalf("last use not shown live: %v", err)
+	}
+	if got, want := cell(), time.Now().Format("2006-01-02"); !strings.HasPrefix(got, want[:4]) {
+		t.Errorf("last use after a call: %q", got)
+	}
+	screenshot(t, ctx, "ui-last-use.png")
 	h.mustRun("token-daemon", "stop")
 	noSecretsInHome(t, h, brokerSecrets...)
 }

@@ -212,39 +212,28 @@ func TestTokenAccessAudit(t *testing.T) {
 		t.Fatalf("dead: exit %d", r.code)
 	}
 
-	type access struct {
-		At       time.Time `json:"at"`
-		Event    string    `json:"event"`
-		File     string    `json:"file"`
-		Provider string    `json:"provider"`
-		By       struct {
-			PID int    `json:"pid"`
-			UID int    `json:"uid"`
-			Exe string `json:"exe"`
-		} `json:"by"`
-	}
-	var got []access
-	f, err := os.Open(filepath.Join(h.dir, "logs", "token-audit.jsonl"))
+	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var a access
-		if json.Unmarshal(sc.Bytes(), &a) == nil && a.Event == "access" {
-			got = append(got, a)
+	self, _ = filepath.EvalSymlinks(self)
+	check := func(want int) {
+		t.Helper()
+		got := accessLines(t, h)
+		if len(got) != want {
+			t.Fatalf("%d access lines, want %d: %+v", len(got), want, got)
+		}
+		for i, a := range got {
+			// The caller is the `routecodex token` process; its parent,
+			// the program that ran it, is this test.
+			if a.File != "qwen-oauth-1-work.json" || a.Provider != "qwen" || a.At.IsZero() ||
+				a.By.PID != pids[i] || a.By.UID != os.Getuid() || a.By.Exe != exe ||
+				a.By.PPID != os.Getpid() || a.By.ParentExe != self {
+				t.Errorf("access %d: %+v; want pid %d uid %d exe %s, parent %d %s", i, a, pids[i], os.Getuid(), exe, os.Getpid(), self)
+			}
 		}
 	}
-	if len(got) != 3 {
-		t.Fatalf("%d access lines, want 3: %+v", len(got), got)
-	}
-	for i, a := range got {
-		if a.File != "qwen-oauth-1-work.json" || a.Provider != "qwen" || a.At.IsZero() ||
-			a.By.PID != pids[i] || a.By.UID != os.Getuid() || a.By.Exe != exe {
-			t.Errorf("access %d: %+v; want pid %d uid %d exe %s", i, a, pids[i], os.Getuid(), exe)
-		}
-	}
+	check(3)
 
 	var st struct {
 		Tokens []struct {
@@ -280,7 +269,48 @@ func TestTokenAccessAudit(t *testing.T) {
 		t.Errorf("usage lost over a restart:\n%s", r.stdout)
 	}
 	h.mustRun("token-daemon", "stop")
+
+	// Without a daemon the command's own process is the caller.
+	cmd := execBinary(h, "token-daemon", "token", "work")
+	if out, err := cmd.Output(); err != nil || string(out) != "QWEN-AT-W-SECRETVALUE\n" {
+		t.Fatalf("in process: %v %q", err, out)
+	}
+	pids = append(pids, cmd.Process.Pid)
+	check(4)
 	noSecretsInHome(t, h, brokerSecrets...)
+}
+
+type accessLine struct {
+	At       time.Time `json:"at"`
+	Event    string    `json:"event"`
+	File     string    `json:"file"`
+	Provider string    `json:"provider"`
+	By       struct {
+		PID       int    `json:"pid"`
+		UID       int    `json:"uid"`
+		Exe       string `json:"exe"`
+		PPID      int    `json:"ppid"`
+		ParentExe string `json:"parentExe"`
+	} `json:"by"`
+}
+
+// accessLines are the access lines of the home's audit log.
+func accessLines(t *testing.T, h *home) []accessLine {
+	t.Helper()
+	f, err := os.Open(filepath.Join(h.dir, "logs", "token-audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var got []accessLine
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var a accessLine
+		if json.Unmarshal(sc.Bytes(), &a) == nil && a.Event == "access" {
+			got = append(got, a)
+		}
+	}
+	return got
 }
 
 // The web dashboard shows a token's last use, live: a `token` call moves

@@ -216,7 +216,8 @@ func tokenInProcess(ctx context.Context, f *Factory, s *Settings, name string, m
 // selfCaller is this process, the caller of an in-process token request.
 func selfCaller() daemon.Caller {
 	exe, _ := os.Executable()
-	return daemon.Caller{PID: os.Getpid(), UID: os.Getuid(), Exe: exe}
+	ppid := os.Getppid()
+	return daemon.Caller{PID: os.Getpid(), UID: os.Getuid(), Exe: exe, ParentPID: ppid, ParentExe: ipc.ExeOf(ppid)}
 }
 
 // auditAccesses writes the core's accesses to the audit log.
@@ -224,5 +225,5 @@ type auditAccesses struct{ log *logging.AuditLog }
 
 func (a auditAccesses) Access(x daemon.Access) {
 	_ = a.log.AppendAccess(logging.AccessRecord{At: x.At, File: x.File, Provider: x.Provider,
-		By: logging.Accessor{PID: x.By.PID, UID: x.By.UID, Exe: x.By.Exe}})
+		By: logging.Accessor{PID: x.By.PID, UID: x.By.UID, Exe: x.By.Exe, PPID: x.By.ParentPID, ParentExe: x.By.ParentExe}})
 }

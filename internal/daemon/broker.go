@@ -35,6 +35,10 @@ type Caller struct {
 	PID int
 	UID int
 	Exe string
+	// ParentPID and ParentExe are the caller's parent, where the OS tells
+	// (0 and ""): the program that ran `routecodex token`.
+	ParentPID int
+	ParentExe string
 }
 
 // TokenRequest asks for the credential of one file.

@@ -38,3 +38,15 @@ func procExe(pid int) string {
 	}
 	return string(path)
 }
+
+// procParent is the parent pid of pid (kern.proc.pid sysctl); 0 when unknown.
+func procParent(pid int) int {
+	if pid <= 0 {
+		return 0
+	}
+	kp, err := unix.SysctlKinfoProc("kern.proc.pid", pid)
+	if err != nil {
+		return 0
+	}
+	return int(kp.Eproc.Ppid)
+}

@@ -1,6 +1,7 @@
 package ipc
 
 import (
+	"bytes"
 	"net"
 	"os"
 	"strconv"
@@ -33,4 +34,22 @@ func procExe(pid int) string {
 		return ""
 	}
 	return exe
+}
+
+// procParent is the parent pid of pid from /proc/<pid>/stat; 0 when unknown.
+func procParent(pid int) int {
+	if pid <= 0 {
+		return 0
+	}
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// "pid (comm) state ppid …"; comm may hold spaces and parentheses.
+	f := bytes.Fields(data[bytes.LastIndexByte(data, ')')+1:])
+	if len(f) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(string(f[1]))
+	return ppid
 }

@@ -109,6 +109,11 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		}
 		by.PID = p.pid
 		by.Exe = procExe(p.pid)
+		// The peer is usually `routecodex token` itself: its parent is the
+		// program that asked (Claude Code, Codex, kubectl, a shell).
+		if by.ParentPID = procParent(p.pid); by.ParentPID > 0 {
+			by.ParentExe = procExe(by.ParentPID)
+		}
 	}
 	cred, err := b.Token(r.Context(), daemon.TokenRequest{Name: name, MinValid: minValid, By: by})
 	var amb *daemon.AmbiguousError

@@ -49,7 +49,7 @@ func TestTokenRoute(t *testing.T) {
 	if runtime.GOOS == "linux" {
 		exe, _ := os.Executable()
 		exe, _ = filepath.EvalSymlinks(exe)
-		if req.By.PID != os.Getpid() || req.By.UID != os.Getuid() || req.By.Exe != exe {
+		if req.By.PID != os.Getpid() || req.By.UID != os.Getuid() || req.By.Exe != exe || req.By.ParentPID != os.Getppid() {
 			t.Errorf("caller %+v, want pid %d uid %d exe %s", req.By, os.Getpid(), os.Getuid(), exe)
 		}
 	}

@@ -60,6 +60,10 @@ type Accessor struct {
 	PID int    `json:"pid"`
 	UID int    `json:"uid"`
 	Exe string `json:"exe"`
+	// The caller's parent (the program that ran `routecodex token`), where
+	// the OS tells.
+	PPID      int    `json:"ppid,omitempty"`
+	ParentExe string `json:"parentExe,omitempty"`
 }
 
 // AppendAccess writes one access line.

@@ -112,7 +112,7 @@ func (d *Daemon) Token(ctx context.Context, req TokenRequest) (Credential, error
 			d.mu.Unlock()
 			return Credential{}, err
 		}
-		cred, err, refresh := d.decideLocked(e, now, req.MinValid, tried)
+		cred, refresh, err := d.decideLocked(e, now, req.MinValid, tried)
 		if !refresh {
 			var acc *Access
 			if err == nil {
@@ -166,11 +166,11 @@ func (d *Daemon) resolveLocked(name string, now time.Time) (*entry, error) {
 }
 
 // decideLocked says what a token request gets now: a credential, an error,
-// or refresh=true (a refresh must be joined or started first).
-func (d *Daemon) decideLocked(e *entry, now time.Time, minValid time.Duration, tried bool) (Credential, error, bool) {
+// or refresh (a refresh must be joined or started first).
+func (d *Daemon) decideLocked(e *entry, now time.Time, minValid time.Duration, tried bool) (cred Credential, refresh bool, err error) {
 	f := e.file
-	fail := func(sentinel error, why string) (Credential, error, bool) {
-		return Credential{}, fmt.Errorf("token %s: %w: %s", e.name, sentinel, why), false
+	fail := func(sentinel error, why string) (Credential, bool, error) {
+		return Credential{}, false, fmt.Errorf("token %s: %w: %s", e.name, sentinel, why)
 	}
 	switch {
 	case !e.missingSince.IsZero():
@@ -182,10 +182,10 @@ func (d *Daemon) decideLocked(e *entry, now time.Time, minValid time.Duration, t
 	usable := token != "" && (expires.IsZero() || expires.After(now))
 	fresh := usable && (expires.IsZero() || expires.Sub(now) >= minValid)
 	if fresh && e.fail != failReauth {
-		return d.credentialLocked(e, token, expires), nil, false
+		return d.credentialLocked(e, token, expires), false, nil
 	}
 	if e.fail != failReauth && (e.flight != nil || (!tried && d.brokerMayRefreshLocked(e, now))) {
-		return Credential{}, nil, true
+		return Credential{}, true, nil
 	}
 	if st, reason := d.statusLocked(e, now); st == tokenfile.StatusNeedsReauth || e.fail == failReauth {
 		if reason == "" {
@@ -196,7 +196,7 @@ func (d *Daemon) decideLocked(e *entry, now time.Time, minValid time.Duration, t
 	if usable {
 		c := d.credentialLocked(e, token, expires)
 		c.Stale, c.Reason = true, d.whyStaleLocked(e)
-		return c, nil, false
+		return c, false, nil
 	}
 	switch {
 	case token == "" && f.RefreshToken == "" && f.Provider != "":

@@ -216,8 +216,8 @@ func (d *Daemon) decideLocked(e *entry, now time.Time, minValid time.Duration, t
 
 // brokerMayRefreshLocked: a refresh can start now for a token request. The
 // scheduler's backoff holds for the broker too (a program asking in a loop
-// must not hammer a failing provider), and a token the provider gave less
-// than minRefreshGap ago is not refreshed again however short it lives.
+// must not hammer a failing provider), and a token the last refresh gave is
+// not refreshed again before minRefreshGap and half its lifetime.
 func (d *Daemon) brokerMayRefreshLocked(e *entry, now time.Time) bool {
 	if d.whyNotLocked(e) != "" || e.pending != nil {
 		return false
@@ -230,7 +230,19 @@ func (d *Daemon) brokerMayRefreshLocked(e *entry, now time.Time) bool {
 			return false
 		}
 	}
-	return e.lastRefreshAt.IsZero() || now.Sub(e.lastRefreshAt) >= minRefreshGap
+	if e.lastRefreshAt.IsZero() {
+		return true
+	}
+	// As the scheduler does: not before half the lifetime of the token the
+	// last refresh gave has passed (so asking for more validity than the
+	// provider's tokens have never turns into a refresh per request).
+	floor := e.lastRefreshAt.Add(minRefreshGap)
+	if exp := e.file.ExpiresAt; exp.After(e.lastRefreshAt) {
+		if half := e.lastRefreshAt.Add(exp.Sub(e.lastRefreshAt) / 2); half.After(floor) {
+			floor = half
+		}
+	}
+	return !now.Before(floor)
 }
 
 func (d *Daemon) whyStaleLocked(e *entry) string {

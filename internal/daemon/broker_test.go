@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/routecodex/token-daemon/internal/daemon"
+	"github.com/routecodex/token-daemon/internal/daemon/daemontest"
 	"github.com/routecodex/token-daemon/internal/provider"
 	"github.com/routecodex/token-daemon/internal/tokenfile"
 )
@@ -180,5 +181,36 @@ func TestTokenOutcomes(t *testing.T) {
 	}
 	if _, err := ask("nobody"); !errors.Is(err, daemon.ErrNotFound) {
 		t.Errorf("unknown: %v", err)
+	}
+}
+
+// Asking for more validity than the provider's tokens have refreshes once,
+// then hands out the new token (stale) until half its lifetime has passed.
+func TestTokenShortLivedRefreshesOnce(t *testing.T) {
+	dir := t.TempDir()
+	name := "qwen-oauth-1-a.json"
+	writeToken(t, dir, name, tokenFields("qwen", 1, t0.Add(5*time.Minute)))
+	clock := daemontest.NewClock(t0)
+	qwen := &fakeProvider{name: "qwen", fn: func(n int, f *tokenfile.File) (tokenfile.Update, error) {
+		return okUpdate(n, clock.Now().Add(time.Hour)), nil // 1 h tokens
+	}}
+	h := newHarness(t, dir, setup{clock: clock, provs: providers{"qwen": qwen}, cfg: func(c *daemon.Config) { c.AutoRefresh = false }})
+	ask := func() daemon.Credential {
+		c, err := h.d.Token(context.Background(), daemon.TokenRequest{Name: name, MinValid: 24 * time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if c := ask(); c.Token != tok("at-new", 1) || !c.Stale {
+		t.Fatalf("first: %+v", c)
+	}
+	h.advance(10 * time.Minute)
+	if c := ask(); c.Token != tok("at-new", 1) || qwen.Calls() != 1 {
+		t.Fatalf("10 min later: %+v, %d calls", c, qwen.Calls())
+	}
+	h.advance(25 * time.Minute) // past half the hour
+	if c := ask(); c.Token != tok("at-new", 2) || qwen.Calls() != 2 {
+		t.Fatalf("35 min later: %+v, %d calls", c, qwen.Calls())
 	}
 }

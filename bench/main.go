@@ -63,6 +63,9 @@ func run(idle time.Duration, changes, large int, stormOnly bool) error {
 	defer cleanup()
 	srv := newTokenServer(50 * time.Millisecond)
 	defer srv.Close()
+	if *brokerOnly {
+		return brokerBench(bin, srv.URL, nil) // bench/broker.go
+	}
 
 	var rows []row
 	add := func(r row) {
@@ -140,6 +143,9 @@ func run(idle time.Duration, changes, large int, stormOnly bool) error {
 		add(r)
 	}
 
+	if err := brokerBench(bin, srv.URL, add); err != nil {
+		return err
+	}
 	printTable(rows)
 	return nil
 }

@@ -123,6 +123,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	}
 	// Redirect pages of an earlier run carry its (now replaced) secret.
 	opener.Sweep(s.Paths.RunDir)
+	core.SetAccessLog(auditAccesses{audit})
 	pages, secret, err = webPages(s, core, registry, logger, true)
 	if err != nil {
 		return err

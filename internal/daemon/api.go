@@ -78,6 +78,7 @@ type TokenState struct {
 	NextRefreshAt time.Time // zero: none scheduled
 	LastError     string
 	Failures      int
+	Usage         Usage // token broker accesses
 }
 
 // EventType names a state change.

@@ -114,6 +114,7 @@ type Daemon struct {
 	retryReads    map[string]bool // names whose read failed for a passing reason; guarded by chMu
 
 	history map[string][]Attempt // last refresh attempts by file name; guarded by mu
+	brk     broker               // token broker: access log, usage counters (broker.go)
 
 	// opts is the file model's configuration once SetAlias changed it.
 	opts   atomic.Pointer[tokenfile.Options]

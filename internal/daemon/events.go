@@ -43,6 +43,7 @@ func (d *Daemon) stateLocked(e *entry, now time.Time) TokenState {
 	s.NextRefreshAt = e.nextRefreshAt
 	s.LastError = e.lastError
 	s.Failures = e.failures
+	s.Usage = d.usageLocked(e.name, now)
 	return s
 }
 

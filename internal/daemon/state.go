@@ -21,6 +21,8 @@ type persistedState struct {
 	Files   map[string]persistedFile `json:"files"`
 	// History is the last refresh attempts by file name.
 	History map[string][]persistedAttempt `json:"history,omitempty"`
+	// Usage is the token broker's access counts by file name.
+	Usage map[string]persistedUsage `json:"usage,omitempty"`
 }
 
 type persistedFile struct {
@@ -69,6 +71,7 @@ func (d *Daemon) loadState() map[string]persistedFile {
 		return nil
 	}
 	d.history = historyFromDisk(st.History)
+	d.brk.usage = usageFromDisk(st.Usage)
 	return st.Files
 }
 
@@ -138,11 +141,13 @@ func (d *Daemon) snapshotStateLocked() persistedState {
 			st.Files[name] = p
 		}
 	}
-	st.History = historyToDisk(d.history, func(name string) bool {
+	keep := func(name string) bool {
 		_, known := d.entries[name]
 		_, remembered := d.restored[name]
 		return known || remembered
-	})
+	}
+	st.History = historyToDisk(d.history, keep)
+	st.Usage = d.usageToDiskLocked(keep)
 	return st
 }
 

@@ -137,6 +137,9 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxAnswerBytes)).Decode(out); err != nil {
 		return fmt.Errorf("token daemon %s: bad answer: %w", path, err)
 	}
+	// Read to the end (the encoder's newline), or the connection is not
+	// reused: a client asking often would dial per request.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswerBytes))
 	return nil
 }
 

@@ -97,6 +97,7 @@ func NewServer(core Core, info func() DaemonInfo, opts ServerOptions) *Server {
 		"/" + APIVersion + "/reauth":   {http.MethodPost, s.handleReauth},
 		"/" + APIVersion + "/history":  {http.MethodGet, s.handleHistory},
 		"/" + APIVersion + "/alias":    {http.MethodPost, s.handleAlias},
+		"/" + APIVersion + "/token":    {http.MethodGet, s.handleToken},
 	}
 	return s
 }
@@ -138,13 +139,15 @@ type peerKey struct{}
 
 type peerInfo struct {
 	uid       int
+	pid       int // 0: unknown
 	supported bool
 	err       error
 }
 
 func (s *Server) connContext(ctx context.Context, c net.Conn) context.Context {
 	uid, supported, err := s.peerUID(c)
-	return context.WithValue(ctx, peerKey{}, peerInfo{uid: uid, supported: supported, err: err})
+	pid, _, _ := peerPID(c) // 0 where the OS does not tell
+	return context.WithValue(ctx, peerKey{}, peerInfo{uid: uid, pid: pid, supported: supported, err: err})
 }
 
 // ServeHTTP checks the peer, then routes. Every answer is JSON.

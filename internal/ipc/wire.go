@@ -37,6 +37,7 @@ type TokenDetail struct {
 	NextRefreshAt *string `json:"nextRefreshAt"`
 	LastError     string  `json:"lastError"`
 	Failures      int     `json:"failures"`
+	Usage         Usage   `json:"usage"`
 }
 
 // List is the body of `list --json` and GET /v1/list.
@@ -92,6 +93,7 @@ func DetailOf(s daemon.TokenState, now time.Time) TokenDetail {
 		NextRefreshAt: timeString(s.NextRefreshAt),
 		LastError:     s.LastError,
 		Failures:      s.Failures,
+		Usage:         UsageOf(s.Usage),
 	}
 }
 

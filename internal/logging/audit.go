@@ -40,7 +40,37 @@ func OpenAudit(path string, maxBytes int64, keep int) (*AuditLog, error) {
 }
 
 // Append writes one record.
-func (a *AuditLog) Append(r AuditRecord) error {
+func (a *AuditLog) Append(r AuditRecord) error { return a.appendLine(r) }
+
+// AccessRecord is one line of the audit log for a token handed out by the
+// broker: which file, and who asked (the socket peer's credentials, or the
+// process itself). It never holds the token.
+type AccessRecord struct {
+	At       time.Time `json:"at"`
+	Event    string    `json:"event"` // "access"
+	File     string    `json:"file"`
+	Provider string    `json:"provider"`
+	By       Accessor  `json:"by"`
+}
+
+// Accessor is who asked for a token; pid 0 and uid -1 mean unknown.
+type Accessor struct {
+	PID int    `json:"pid"`
+	UID int    `json:"uid"`
+	Exe string `json:"exe"`
+	// The caller's parent (the program that ran `routecodex token`), where
+	// the OS tells.
+	PPID      int    `json:"ppid,omitempty"`
+	ParentExe string `json:"parentExe,omitempty"`
+}
+
+// AppendAccess writes one access line.
+func (a *AuditLog) AppendAccess(r AccessRecord) error {
+	r.Event = "access"
+	return a.appendLine(r)
+}
+
+func (a *AuditLog) appendLine(r any) error {
 	line, err := json.Marshal(r)
 	if err != nil {
 		return err

@@ -68,6 +68,8 @@ type File struct {
 	Email       string
 	AccountID   string
 	ProjectID   string
+	ResourceURL string // the provider's API base for this account (qwen), "" when none
+	TokenType   string // token_type as the file says it, "" when absent
 
 	AccessToken  string
 	RefreshToken string

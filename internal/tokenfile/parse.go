@@ -100,6 +100,8 @@ func (f *File) fill(obj map[string]json.RawMessage, opts Options) {
 	f.Email = firstString(obj["email"], token["email"])
 	f.AccountID = idString(obj["account_id"])
 	f.ProjectID = firstString(obj["project_id"], obj["projectId"], token["project_id"], token["projectId"])
+	f.ResourceURL = firstString(obj["resource_url"], obj["resourceUrl"])
+	f.TokenType = firstString(token["token_type"], obj["token_type"])
 	name := firstString(obj["name"])
 
 	f.ReadOnly = strings.EqualFold(f.Alias, "static")

@@ -38,6 +38,10 @@
     if (m > 0) return fmt(T["remain.minutes"], m);
     return T["remain.underMinute"];
   }
+  // The broker's last hand-out of this token (`token-daemon token`).
+  function lastUse(t) {
+    return t.usage && t.usage.lastAccessAt ? localTime(t.usage.lastAccessAt) : T["web.never"];
+  }
   function statusLabel(st) { return boot.status[st] || st; }
   function canReauth(t) { return t.provider !== "" && t.status !== "static" && t.status !== "missing"; }
 
@@ -140,6 +144,7 @@
     tr.dataset.status = t.status;
     tr.dataset.lastRefresh = t.lastRefreshAt || "";
     tr.dataset.expires = t.expiresAt || "";
+    tr.dataset.lastUse = (t.usage && t.usage.lastAccessAt) || "";
     var name = el("td", "name");
     var link = el("a", "display", t.displayName);
     link.href = "/ui/token/" + encodeURIComponent(t.file);
@@ -151,6 +156,7 @@
     tr.appendChild(el("td", "expires nowrap", localTime(t.expiresAt)));
     tr.appendChild(el("td", "remaining nowrap", remaining(t.expiresAt)));
     tr.appendChild(el("td", "last-refresh nowrap", t.lastRefreshAt ? localTime(t.lastRefreshAt) : T["web.never"]));
+    tr.appendChild(el("td", "last-use nowrap", lastUse(t)));
     tr.appendChild(el("td", "last-error why", t.lastError || ""));
     var act = el("td", "act");
     act.appendChild(actions(t, false));
@@ -206,6 +212,8 @@
     fact(dl, T["header.remaining"], remaining(t.expiresAt));
     fact(dl, T["web.lastRefresh"], t.lastRefreshAt ? localTime(t.lastRefreshAt) : T["web.never"]);
     fact(dl, T["web.nextRefresh"], localTime(t.nextRefreshAt));
+    fact(dl, T["web.lastUse"], lastUse(t));
+    fact(dl, T["web.usage"], t.usage ? t.usage.last24h + " / " + t.usage.last7d : "0 / 0");
     fact(dl, T["web.lastError"], t.lastError);
     fact(dl, T["web.failures"], String(t.failures || 0));
     fact(dl, T["web.path"], t.path, "mono");

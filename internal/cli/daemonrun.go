@@ -103,7 +103,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	// the URLs are read when a notice is sent, after all three exist.
 	var pages *authflow.Server
 	var secret string
-	notifier := notify.New(notify.Options{
+	desktop := notify.New(notify.Options{
 		Lang:          s.Lang,
 		Sound:         cfg.Notification.Sound,
 		ShowPopup:     cfg.Notification.ShowPopup,
@@ -115,7 +115,9 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 		Logger:        logger,
 		SnoozeFile:    filepath.Join(s.Paths.StateDir, "token-notify.json"),
 	})
+	notifier := channels{desktop: desktop, hooks: newWebhooks(s, logger)}
 	defer notifier.Close()
+	notifier.logChannels(logger, cfg.Notification.ShowPopup)
 	core, registry, err := newCore(f, s, logger, notifier, true)
 	if err != nil {
 		return err

@@ -61,6 +61,7 @@ func tokenDaemonCommands(f *Factory) []*cobra.Command {
 		NewCmdLogin(f),
 		NewCmdTray(f),
 		NewCmdUI(f),
+		NewCmdInstall(f), NewCmdUninstall(f), NewCmdNotify(f),
 	}
 }
 

@@ -35,6 +35,13 @@ func runStop(ctx context.Context, f *Factory) error {
 	if err != nil {
 		return err
 	}
+	handled, note, err := stopService(ctx, f, s)
+	if handled || err != nil {
+		return err
+	}
+	if note != "" {
+		defer fmt.Fprintln(f.IO.Out, note)
+	}
 	running, pid := lifecycle.Running(s.Paths.PIDFile)
 	err = ipc.NewClient(s.Paths.Socket).Shutdown(ctx)
 	switch {

@@ -37,15 +37,6 @@ func unitPath(h *home) string {
 	return filepath.Join(h.user, ".config", "systemd", "user", "routecodex-token-daemon.service")
 }
 
-func mustContain(t *testing.T, what, text string, wants ...string) {
-	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(text, w) {
-			t.Errorf("%s lacks %q:\n%s", what, w, text)
-		}
-	}
-}
-
 // install, start, stop and uninstall with the service manager: nothing
 // touches the real user's systemd (the HOME is temporary, systemctl is a
 // recording fake).

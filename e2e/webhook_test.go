@@ -127,3 +127,46 @@ func mustContain(t *testing.T, what, text string, wants ...string) {
 		}
 	}
 }
+
+// A webhook target that never answers does not hold the daemon up: the
+// other target gets its message, the local API answers, and stop ends the
+// daemon (the hanging request is cancelled).
+func TestHangingWebhookDoesNotHoldTheDaemon(t *testing.T) {
+	release := make(chan struct{})
+	hung := make(chan struct{}, 100)
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hung <- struct{}{}
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer hang.Close()
+	defer close(release)
+	good := newHookSink(t, http.StatusOK)
+	srv := newQwenServer(t)
+	h := newHome(t)
+	h.writeConfig(srv.URL, map[string]any{"callbackPorts": []int{freePort(t)}, "tray": "off",
+		"notification": map[string]any{"webhooks": []any{
+			map[string]any{"url": hang.URL, "format": "slack"},
+			map[string]any{"url": good.srv.URL, "format": "json"},
+		}}})
+	for _, n := range []string{"qwen-oauth-1-a.json", "qwen-oauth-2-b.json", "qwen-oauth-3-c.json"} {
+		h.writeToken(n, qwenFile("HANG-AT-"+n, "HANG-RT-"+n, time.Now().Add(5*time.Minute)))
+	}
+	h.mustRun("token-daemon", "start")
+	eventually(t, 20*time.Second, "the good target to get all three notices", func() bool { return len(good.got()) == 3 })
+	select {
+	case <-hung:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the hanging target was never called")
+	}
+	st := h.status()
+	if len(st.Tokens) != 3 {
+		t.Errorf("status lists %d tokens, want 3", len(st.Tokens))
+	}
+	h.mustRun("token-daemon", "stop")
+	if c := h.run("token-daemon", "status").code; c != 3 {
+		t.Errorf("status exit %d after stop, want 3", c)
+	}
+}

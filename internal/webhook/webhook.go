@@ -129,7 +129,7 @@ func (n *Notifier) Len() int { return len(n.targets) }
 // blocks.
 func (n *Notifier) Notify(no daemon.Notice) {
 	name, status, ok := eventOf(no)
-	if !ok {
+	if !ok || len(n.targets) == 0 {
 		return
 	}
 	ev := n.event(name, status, no.File, no.DisplayName, no.Provider, no.Reason)

@@ -184,8 +184,11 @@ func runInstall(ctx context.Context, f *Factory, opts *InstallOptions) error {
 	if err != nil {
 		return errors.New(i18n.T(s.Lang, i18n.ServiceNotRunning, svc.Manager, s.Paths.DaemonLog))
 	}
-	_, err = fmt.Fprintln(out, i18n.T(s.Lang, i18n.ServiceRunsNow, pid))
-	return err
+	if _, err := fmt.Fprintln(out, i18n.T(s.Lang, i18n.ServiceRunsNow, pid)); err != nil {
+		return err
+	}
+	launchTray(f, s)
+	return nil
 }
 
 func runUninstall(ctx context.Context, f *Factory) error {
@@ -272,8 +275,13 @@ func startService(ctx context.Context, f *Factory, s *Settings) (handled bool, e
 	if err != nil {
 		return true, errors.New(i18n.T(s.Lang, i18n.ServiceNotRunning, svc.Manager, s.Paths.DaemonLog))
 	}
-	_, err = fmt.Fprintln(f.IO.Out, i18n.T(s.Lang, i18n.ServiceStarted, pid, svc.Manager))
-	return true, err
+	if _, err := fmt.Fprintln(f.IO.Out, i18n.T(s.Lang, i18n.ServiceStarted, pid, svc.Manager)); err != nil {
+		return true, err
+	}
+	// The service runs the daemon only; the tray is the desktop's, as
+	// with a plain start.
+	launchTray(f, s)
+	return true, nil
 }
 
 // stopService stops the daemon through the installed service: stopping it

@@ -126,7 +126,7 @@ const maxReasonRunes = 300
 
 // secretRun matches what looks like a token: providers' error texts may
 // quote one.
-var secretRun = regexp.MustCompile(`[A-Za-z0-9_\-+=~./]{32,}`)
+var secretRun = regexp.MustCompile(`[A-Za-z0-9_\-+=~]{32,}`)
 
 // cleanReason makes a reason safe to send: one line, token-like runs cut
 // to a 4-character prefix, bounded length.

@@ -215,7 +215,7 @@ func TestBodyPerFormat(t *testing.T) {
 						t.Errorf("%s = %v, want %v", k, m[k], v)
 					}
 				}
-				if r, _ := m["reason"].(string); !strings.HasPrefix(r, "invalid_grant: refresh token ya29…") {
+				if r, _ := m["reason"].(string); r != "invalid_grant: refresh token ya29.A0AR… revoked" {
 					t.Errorf("reason %q, want the redacted provider error", r)
 				}
 				text, _ = m["text"].(string)
@@ -517,5 +517,18 @@ func TestNetworkErrorHidesURL(t *testing.T) {
 	res := n.Test(context.Background())
 	if res[0].Err == nil || strings.Contains(res[0].Err.Error(), "SECRETKEY") || strings.Contains(res[0].Err.Error(), "/hook") {
 		t.Errorf("error %v", res[0].Err)
+	}
+}
+
+func TestCleanReason(t *testing.T) {
+	for in, want := range map[string]string{
+		"write failed: open /home/alice/.routecodex/auth/.qwen-oauth-1-work.json.tmp: no space left on device": "write failed: open /home/alice/.routecodex/auth/.qwen-oauth-1-work.json.tmp: no space left on device",
+		"bad token eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.x":      "bad token eyJh….eyJz….x",
+		"line one\nline\ttwo\r":  "line one line two",
+		strings.Repeat("é", 400): strings.Repeat("é", maxReasonRunes-1) + "…",
+	} {
+		if got := cleanReason(in); got != want {
+			t.Errorf("cleanReason(%.40q) = %.60q, want %.60q", in, got, want)
+		}
 	}
 }

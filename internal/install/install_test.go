@@ -264,7 +264,8 @@ func TestLaunchAgentPlist(t *testing.T) {
 	if _, err := svc.Install(context.Background(), r, true); err != nil {
 		t.Fatal(err)
 	}
-	wantRan := []string{"launchctl print gui/501", "launchctl bootout gui/501/com.routecodex.token-daemon", "launchctl bootstrap gui/501 " + svc.Path}
+	wantRan := []string{"launchctl print gui/501", "launchctl bootout gui/501/com.routecodex.token-daemon",
+		"launchctl enable gui/501/com.routecodex.token-daemon", "launchctl bootstrap gui/501 " + svc.Path}
 	if !slices.Equal(r.ran, wantRan) {
 		t.Errorf("ran %q, want %q", r.ran, wantRan)
 	}

@@ -72,10 +72,11 @@ func launchdService(s Spec) *Service {
 		Enable: nil,
 		// bootout first so that a changed plist is the one loaded; it
 		// fails when the agent is not loaded, which is fine.
-		EnableNow: []Cmd{lc(true, "bootout", domain+"/"+Label), lc(false, "bootstrap", domain, path)},
-		Start:     []Cmd{lc(true, "bootstrap", domain, path), lc(false, "kickstart", domain+"/"+Label)},
+		// enable undoes a `launchctl disable` (StopHint) of the user's.
+		EnableNow: []Cmd{lc(true, "bootout", domain+"/"+Label), lc(true, "enable", domain+"/"+Label), lc(false, "bootstrap", domain, path)},
+		Start:     []Cmd{lc(true, "enable", domain+"/"+Label), lc(true, "bootstrap", domain, path), lc(false, "kickstart", domain+"/"+Label)},
 		Stop:      []Cmd{lc(false, "bootout", domain+"/"+Label)},
 		Remove:    []Cmd{lc(true, "bootout", domain+"/"+Label)},
-		StopHint:  "launchctl bootout " + domain + "/" + Label,
+		StopHint:  "launchctl disable " + domain + "/" + Label,
 	}
 }

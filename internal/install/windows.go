@@ -146,9 +146,10 @@ func windowsService(s Spec) *Service {
 		Probe:     st(false, "/Query", "/FO", "CSV", "/NH"),
 		Enable:    []Cmd{st(false, "/Create", "/TN", TaskName, "/XML", path, "/F")},
 		EnableNow: []Cmd{st(false, "/Create", "/TN", TaskName, "/XML", path, "/F"), st(false, "/Run", "/TN", TaskName)},
-		Start:     []Cmd{st(false, "/Run", "/TN", TaskName)},
-		Stop:      []Cmd{st(false, "/End", "/TN", TaskName)},
-		Remove:    []Cmd{st(true, "/End", "/TN", TaskName), st(true, "/Delete", "/TN", TaskName, "/F")},
-		StopHint:  `schtasks /Change /TN "` + TaskName + `" /Disable`,
+		// /Enable undoes a /Disable (StopHint) of the user's.
+		Start:    []Cmd{st(true, "/Change", "/TN", TaskName, "/Enable"), st(false, "/Run", "/TN", TaskName)},
+		Stop:     []Cmd{st(false, "/End", "/TN", TaskName)},
+		Remove:   []Cmd{st(true, "/End", "/TN", TaskName), st(true, "/Delete", "/TN", TaskName, "/F")},
+		StopHint: `schtasks /Change /TN "` + TaskName + `" /Disable`,
 	}
 }

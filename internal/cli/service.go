@@ -225,7 +225,11 @@ func runUninstall(ctx context.Context, f *Factory) error {
 func indent(text string) string {
 	var b strings.Builder
 	for _, l := range strings.SplitAfter(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
-		if l != "" {
+		switch l {
+		case "":
+		case "\n":
+			b.WriteString(l) // no trailing blanks
+		default:
 			b.WriteString("    " + l)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/routecodex/token-daemon/internal/authflow"
 	"github.com/routecodex/token-daemon/internal/i18n"
+	"github.com/routecodex/token-daemon/internal/install"
 	"github.com/routecodex/token-daemon/internal/ipc"
 	"github.com/routecodex/token-daemon/internal/lifecycle"
 	"github.com/routecodex/token-daemon/internal/logging"
@@ -67,7 +68,9 @@ func openLogger(f *Factory, s *Settings, background bool) (*slog.Logger, io.Clos
 		return nil, nil, err
 	}
 	var w io.Writer = file
-	if !background {
+	// Under our LaunchAgent, stderr is a file launchd never rotates: the
+	// log goes to the rotated file only (a panic still reaches stderr).
+	if !background && f.getenv("XPC_SERVICE_NAME") != install.Label {
 		w = io.MultiWriter(file, f.IO.ErrOut)
 	}
 	return logging.New(w, slog.LevelInfo), file, nil

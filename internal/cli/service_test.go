@@ -57,3 +57,29 @@ func TestNoServiceNoManagerCalls(t *testing.T) {
 		t.Errorf("a service is found where none is installed: %v %v %v", svc, why, installed)
 	}
 }
+
+// In the foreground the log also goes to stderr, except under our
+// LaunchAgent, whose stderr file launchd never rotates.
+func TestForegroundLogUnderLaunchd(t *testing.T) {
+	for _, c := range []struct {
+		xpc      string
+		wantTeed bool
+	}{{"", true}, {"com.apple.Terminal", true}, {install.Label, false}} {
+		f, te := newTestFactory(t, nil, "")
+		getenv := f.Env.Getenv
+		f.Env.Getenv = withEnv(getenv, "XPC_SERVICE_NAME", c.xpc)
+		s, err := f.Settings()
+		if err != nil {
+			t.Fatal(err)
+		}
+		logger, closer, err := openLogger(f, s, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		logger.Info("hello")
+		closer.Close()
+		if teed := strings.Contains(te.errOut.String(), "hello"); teed != c.wantTeed {
+			t.Errorf("XPC_SERVICE_NAME=%q: on stderr %v, want %v", c.xpc, teed, c.wantTeed)
+		}
+	}
+}

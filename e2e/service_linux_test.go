@@ -22,10 +22,15 @@ printf '%s\n' "$*" >> "$RC_SYSTEMCTL_LOG"
 [ "$1" = "--user" ] || exit 1
 case "$*" in
   *" show-environment") exit 0 ;;
+  *" is-active --quiet routecodex-token-daemon.service")
+    [ -e "$RC_SYSTEMCTL_LOG.active" ]; exit $? ;;
   *" start routecodex-token-daemon.service"|*" enable --now routecodex-token-daemon.service")
+    [ -e "$RC_SYSTEMCTL_LOG.active" ] && exit 0
+    touch "$RC_SYSTEMCTL_LOG.active"
     setsid "$RC_BIN" token-daemon start --foreground </dev/null >/dev/null 2>&1 &
     exit 0 ;;
   *" stop routecodex-token-daemon.service"|*" disable --now routecodex-token-daemon.service")
+    rm -f "$RC_SYSTEMCTL_LOG.active"
     pid=$(cat "$ROUTECODEX_HOME/run/token-daemon.pid" 2>/dev/null)
     [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
     exit 0 ;;
@@ -81,11 +86,27 @@ func TestServiceInstallWithUserManager(t *testing.T) {
 		t.Error("a second install changed the unit")
 	}
 
+	// A daemon started beside the service (its manager was away) is
+	// handed over to the service by install --now.
+	withManager := h.extraEnv
+	h.extraEnv = []string{"PATH=" + t.TempDir()}
+	r = h.mustRun("token-daemon", "start")
+	mustContain(t, "start without the manager", r.stdout, "token daemon started (PID ")
+	outside := h.pid()
+	h.extraEnv = withManager
+
 	r = h.mustRun("token-daemon", "install", "--now")
-	mustContain(t, "install --now", r.stdout, "Ran: systemctl --user enable --now routecodex-token-daemon.service", "The service runs the token daemon now (PID ")
+	mustContain(t, "install --now", r.stdout,
+		"Stopped the token daemon that ran outside the service (PID "+strconv.Itoa(outside)+")",
+		"Ran: systemctl --user enable --now routecodex-token-daemon.service", "The service runs the token daemon now (PID ")
 	pid := h.pid()
-	if pid == 0 {
-		t.Fatal("no daemon after install --now")
+	if pid == 0 || pid == outside {
+		t.Fatalf("daemon PID %d after install --now (outside one was %d)", pid, outside)
+	}
+	// Again: the service's daemon is left alone.
+	r = h.mustRun("token-daemon", "install", "--now")
+	if strings.Contains(r.stdout, "Stopped the token daemon") || h.pid() != pid {
+		t.Errorf("a second install --now replaced the service's daemon:\n%s", r.stdout)
 	}
 
 	r = h.mustRun("token-daemon", "start")

@@ -144,8 +144,8 @@ func runInstall(ctx context.Context, f *Factory, opts *InstallOptions) error {
 	}
 	out := f.IO.Out
 	// A daemon started by hand would keep the service's from running (one
-	// per home): hand it over.
-	if running, pid := lifecycle.Running(s.Paths.PIDFile); opts.Now && running && before != install.InstalledHere {
+	// per home): hand it over. One the service runs is left alone.
+	if running, pid := lifecycle.Running(s.Paths.PIDFile); opts.Now && running && !serviceRunsIt(ctx, svc, before) {
 		if err := stopThroughAPI(ctx, s, pid); err != nil {
 			return err
 		}
@@ -189,6 +189,19 @@ func runInstall(ctx context.Context, f *Factory, opts *InstallOptions) error {
 	}
 	launchTray(f, s)
 	return nil
+}
+
+// serviceRunsIt says whether the running daemon is likely the service's:
+// the manager says the service is active, or, where it cannot tell, the
+// service was installed for this home already.
+func serviceRunsIt(ctx context.Context, svc *install.Service, before install.State) bool {
+	if before != install.InstalledHere || svc.Available(ctx, execRunner{}) != nil {
+		return false
+	}
+	if active, known := svc.IsActive(ctx, execRunner{}); known {
+		return active
+	}
+	return true
 }
 
 func runUninstall(ctx context.Context, f *Factory) error {

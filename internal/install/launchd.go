@@ -75,6 +75,7 @@ func launchdService(s Spec) *Service {
 		// enable undoes a `launchctl disable` (StopHint) of the user's.
 		EnableNow: []Cmd{lc(true, "bootout", domain+"/"+Label), lc(true, "enable", domain+"/"+Label), lc(false, "bootstrap", domain, path)},
 		Start:     []Cmd{lc(true, "enable", domain+"/"+Label), lc(true, "bootstrap", domain, path), lc(false, "kickstart", domain+"/"+Label)},
+		Active:    lc(false, "print", domain+"/"+Label), // loaded: RunAtLoad keeps it running
 		Stop:      []Cmd{lc(false, "bootout", domain+"/"+Label)},
 		Remove:    []Cmd{lc(true, "bootout", domain+"/"+Label)},
 		StopHint:  "launchctl disable " + domain + "/" + Label,

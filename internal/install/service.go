@@ -53,9 +53,12 @@ type Service struct {
 	Enable    []Cmd // after writing the file: start at every login
 	EnableNow []Cmd // the same, and start now
 	Reload    []Cmd // after enabling, when a changed file replaced one in use
-	Start     []Cmd
-	Stop      []Cmd
-	Remove    []Cmd // before the file is removed: stop, disable
+	// Active succeeds while the service runs (nil: the manager cannot
+	// tell cheaply).
+	Active Cmd
+	Start  []Cmd
+	Stop   []Cmd
+	Remove []Cmd // before the file is removed: stop, disable
 	// AfterRemove runs once the file is gone.
 	AfterRemove []Cmd
 	// StopHint is the command that keeps the service from starting again.
@@ -118,6 +121,16 @@ func (s *Service) Available(ctx context.Context, r Runner) error {
 		return cmdError(s.Probe, out, err)
 	}
 	return nil
+}
+
+// IsActive asks the manager whether the service runs; known is false
+// when it cannot tell.
+func (s *Service) IsActive(ctx context.Context, r Runner) (active, known bool) {
+	if len(s.Active.Args) == 0 {
+		return false, false
+	}
+	_, err := r.Run(ctx, s.Active.Args)
+	return err == nil, true
 }
 
 // Report says what Install or Uninstall did.

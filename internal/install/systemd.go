@@ -58,6 +58,7 @@ func systemdService(s Spec) *Service {
 		EnableNow: []Cmd{sc("daemon-reload"), sc("enable", "--now", unit)},
 		// A unit changed while it runs takes effect on a restart.
 		Reload:      []Cmd{sc("try-restart", unit)},
+		Active:      sc("is-active", "--quiet", unit),
 		Start:       []Cmd{sc("start", unit)},
 		Stop:        []Cmd{sc("stop", unit)},
 		Remove:      []Cmd{sc("disable", "--now", unit)},

@@ -52,6 +52,20 @@ var rules = []rule{
 	{pkg: "internal/termtext", ours: nil, external: nil},
 	{pkg: "internal/httplimits", ours: nil, external: nil},
 	{pkg: "internal/opener", ours: []string{"internal/safefile"}, external: []string{"github.com/cli/browser", "golang.org/x/sys"}},
+	// The user service is templates and commands: nothing of ours.
+	{
+		pkg:       "internal/install",
+		ours:      nil,
+		external:  nil,
+		forbidStd: []string{"net/http"},
+	},
+	// Webhooks are an adapter behind the core's Notifier port: the core's
+	// port types (and what they are made of) and the message catalogs.
+	{
+		pkg:      "internal/webhook",
+		ours:     []string{"internal/daemon", "internal/i18n", "internal/provider", "internal/tokenfile"},
+		external: []string{"github.com/gofrs/flock", "golang.org/x/sys", "golang.org/x/oauth2"},
+	},
 }
 
 func deps(t *testing.T, pkg string) []string {
@@ -169,6 +183,36 @@ func TestClientsTalkThroughIPC(t *testing.T) {
 			case "internal/daemon", "internal/authflow", "internal/cli", "internal/notify", "internal/watch":
 				t.Errorf("%s imports %s; it must talk to the daemon through internal/ipc", pkg, imp)
 			}
+		}
+	}
+}
+
+// Of the core, webhook uses only the port types (Notice, Notifier, Clock):
+// its own imports of this module are the core package and the catalogs,
+// never the notifier of the desktop, the local API or the CLI.
+func TestWebhookImportsOnlyThePort(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{join .Imports \"\\n\"}}", module+"/internal/webhook").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, imp := range strings.Split(string(out), "\n") {
+		imp = strings.TrimSpace(imp)
+		if strings.HasPrefix(imp, module+"/") {
+			switch strings.TrimPrefix(imp, module+"/") {
+			case "internal/daemon", "internal/i18n":
+			default:
+				t.Errorf("internal/webhook imports %s; it may use only the core's port types and the catalogs", imp)
+			}
+		}
+	}
+}
+
+// The core knows nothing of services or webhooks.
+func TestCoreImportsNoServiceOrWebhook(t *testing.T) {
+	for _, d := range deps(t, "internal/daemon") {
+		switch strings.TrimPrefix(d, module+"/") {
+		case "internal/install", "internal/webhook", "internal/notify":
+			t.Errorf("internal/daemon depends on %s", d)
 		}
 	}
 }

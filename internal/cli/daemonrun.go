@@ -14,6 +14,7 @@ import (
 
 	"github.com/routecodex/token-daemon/internal/authflow"
 	"github.com/routecodex/token-daemon/internal/i18n"
+	"github.com/routecodex/token-daemon/internal/install"
 	"github.com/routecodex/token-daemon/internal/ipc"
 	"github.com/routecodex/token-daemon/internal/lifecycle"
 	"github.com/routecodex/token-daemon/internal/logging"
@@ -66,7 +67,9 @@ func openLogger(f *Factory, s *Settings, background bool) (*slog.Logger, io.Clos
 		return nil, nil, err
 	}
 	var w io.Writer = file
-	if !background {
+	// Under our LaunchAgent, stderr is a file launchd never rotates: the
+	// log goes to the rotated file only (a panic still reaches stderr).
+	if !background && f.getenv("XPC_SERVICE_NAME") != install.Label {
 		w = io.MultiWriter(file, f.IO.ErrOut)
 	}
 	return logging.New(w, slog.LevelInfo), file, nil
@@ -102,7 +105,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	// the URLs are read when a notice is sent, after all three exist.
 	var pages *authflow.Server
 	var secret string
-	notifier := notify.New(notify.Options{
+	desktop := notify.New(notify.Options{
 		Lang:          s.Lang,
 		Sound:         cfg.Notification.Sound,
 		ShowPopup:     cfg.Notification.ShowPopup,
@@ -116,7 +119,9 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 		Logger:     logger,
 		SnoozeFile: filepath.Join(s.Paths.StateDir, "token-notify.json"),
 	})
+	notifier := channels{desktop: desktop, hooks: newWebhooks(s, logger)}
 	defer notifier.Close()
+	notifier.logChannels(logger, cfg.Notification.ShowPopup)
 	core, registry, err := newCore(f, s, logger, notifier, true)
 	if err != nil {
 		return err

@@ -62,6 +62,7 @@ func tokenDaemonCommands(f *Factory) []*cobra.Command {
 		NewCmdTray(f),
 		NewCmdUI(f),
 		NewCmdToken(f),
+		NewCmdInstall(f), NewCmdUninstall(f), NewCmdNotify(f),
 	}
 }
 

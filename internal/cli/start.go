@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/routecodex/token-daemon/internal/i18n"
+	"github.com/routecodex/token-daemon/internal/install"
 	"github.com/routecodex/token-daemon/internal/ipc"
 	"github.com/routecodex/token-daemon/internal/lifecycle"
 	"github.com/routecodex/token-daemon/internal/safefile"
@@ -22,6 +23,9 @@ type StartOptions struct {
 	// Background marks the detached child that `start` spawns: it logs to
 	// the file only.
 	Background bool
+	// Home is the hidden --home of the Windows logon task, which cannot
+	// set ROUTECODEX_HOME.
+	Home string
 }
 
 // startTimeout is how long `start` waits for the new daemon's socket.
@@ -41,10 +45,15 @@ func NewCmdStart(f *Factory) *cobra.Command {
 	cmd.Flags().BoolVar(&opts.Foreground, "foreground", false, "run in this terminal (for systemd, launchd, containers)")
 	cmd.Flags().BoolVar(&opts.Background, "background", false, "")
 	_ = cmd.Flags().MarkHidden("background")
+	cmd.Flags().StringVar(&opts.Home, "home", "", i18n.T(helpLang(f), i18n.ServiceHomeFlag))
+	_ = cmd.Flags().MarkHidden("home")
 	return cmd
 }
 
 func runStart(ctx context.Context, f *Factory, opts *StartOptions) error {
+	if opts.Home != "" {
+		f.Env.Getenv = withEnv(f.Env.Getenv, install.EnvHome, opts.Home)
+	}
 	s, err := f.Settings()
 	if err != nil {
 		return err
@@ -54,6 +63,9 @@ func runStart(ctx context.Context, f *Factory, opts *StartOptions) error {
 	}
 	if opts.Foreground || opts.Background {
 		return runDaemon(ctx, f, s, opts.Background)
+	}
+	if handled, err := startService(ctx, f, s); handled {
+		return err
 	}
 	pid, started, err := startDetached(ctx, f, s)
 	if err != nil {
@@ -147,4 +159,17 @@ func spawnDetached(f *Factory, s *Settings, args ...string) (*exec.Cmd, error) {
 		return nil, err
 	}
 	return cmd, nil
+}
+
+// withEnv is getenv with name set to value.
+func withEnv(getenv func(string) string, name, value string) func(string) string {
+	return func(k string) string {
+		if k == name {
+			return value
+		}
+		if getenv == nil {
+			return ""
+		}
+		return getenv(k)
+	}
 }

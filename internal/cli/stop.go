@@ -36,6 +36,13 @@ func runStop(ctx context.Context, f *Factory) error {
 	if err != nil {
 		return err
 	}
+	handled, note, err := stopService(ctx, f, s)
+	if handled || err != nil {
+		return err
+	}
+	if note != "" {
+		defer fmt.Fprintln(f.IO.Out, note)
+	}
 	running, pid := lifecycle.Running(s.Paths.PIDFile)
 	client := ipc.NewClient(s.Paths.Socket)
 	inFlight := refreshesInFlight(ctx, client)

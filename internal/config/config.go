@@ -70,6 +70,8 @@ type Notification struct {
 	// after each automatic refresh that succeeded; off by default because
 	// a routine success is noise.
 	NotifySuccess bool
+	// Webhooks also receive the notices (headless alerts; webhooks.go).
+	Webhooks []Webhook
 }
 
 // AutoRefresh is tokenDaemon.autoRefresh.
@@ -372,6 +374,8 @@ func (d *decoder) notification(p string, raw json.RawMessage, n *Notification) e
 			n.Sound, err = d.boolean(key, m.raw)
 		case "notifySuccess":
 			n.NotifySuccess, err = d.boolean(key, m.raw)
+		case "webhooks":
+			n.Webhooks, err = d.webhooks(key, m.raw)
 		default:
 			err = d.unknown(key)
 		}

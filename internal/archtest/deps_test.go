@@ -46,6 +46,14 @@ var rules = []rule{
 		external: []string{"github.com/gofrs/flock", "golang.org/x/sys", "golang.org/x/oauth2",
 			"fyne.io/systray", "github.com/godbus/dbus/v5", "github.com/cli/browser"},
 	},
+	// The export format is pure: age and its crypto, nothing of ours, no
+	// network.
+	{
+		pkg:       "internal/bundle",
+		ours:      nil,
+		external:  []string{"filippo.io/age", "filippo.io/hpke", "golang.org/x/crypto", "golang.org/x/sys"},
+		forbidStd: []string{"net", "net/http", "os/exec"},
+	},
 }
 
 func deps(t *testing.T, pkg string) []string {

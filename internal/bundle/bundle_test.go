@@ -105,7 +105,9 @@ func TestOpenFailures(t *testing.T) {
 	t.Run("wrong passphrase", func(t *testing.T) { check(t, good, Key{Passphrase: "wrong"}, ErrWrongKey) })
 	t.Run("wrong identity", func(t *testing.T) { check(t, toKey, Key{Identities: otherID}, ErrWrongKey) })
 	t.Run("passphrase for a key bundle", func(t *testing.T) { check(t, toKey, Key{Passphrase: "pw"}, ErrWrongKey) })
-	t.Run("not age", func(t *testing.T) { check(t, []byte(`{"format":"routecodex-token-bundle"}`), Key{Passphrase: "pw"}, ErrNotBundle) })
+	t.Run("not age", func(t *testing.T) {
+		check(t, []byte(`{"format":"routecodex-token-bundle"}`), Key{Passphrase: "pw"}, ErrNotBundle)
+	})
 	t.Run("empty", func(t *testing.T) { check(t, nil, Key{Passphrase: "pw"}, ErrNotBundle) })
 	t.Run("truncated", func(t *testing.T) {
 		for _, n := range []int{20, len(good) / 3, len(good) / 2, len(good) - 17, len(good) - 1} {

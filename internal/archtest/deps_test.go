@@ -66,6 +66,14 @@ var rules = []rule{
 		ours:     []string{"internal/daemon", "internal/i18n", "internal/provider", "internal/tokenfile"},
 		external: []string{"github.com/gofrs/flock", "golang.org/x/sys", "golang.org/x/oauth2"},
 	},
+	// The export format is pure: age and its crypto, nothing of ours, no
+	// network.
+	{
+		pkg:       "internal/bundle",
+		ours:      nil,
+		external:  []string{"filippo.io/age", "filippo.io/hpke", "golang.org/x/crypto", "golang.org/x/sys"},
+		forbidStd: []string{"net", "net/http", "os/exec"},
+	},
 }
 
 func deps(t *testing.T, pkg string) []string {

@@ -17,7 +17,9 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
+	// cobra's own --version and `completion bash|zsh|fish|powershell`.
+	root.Version = versionLine()
+	root.SetVersionTemplate("routecodex {{.Version}}\n")
 	root.PersistentFlags().StringVar(&f.ConfigFlag, "config", "", "config file (default $ROUTECODEX_CONFIG or <home>/config.json)")
 	root.PersistentFlags().StringVar(&f.LangFlag, "lang", "", "language of the output: zh or en (default from config or LANG)")
 	root.SetIn(f.IO.In)

@@ -1,0 +1,92 @@
+package e2e
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// The everyday basics of issue 10 point 17: --version from the build info,
+// and cobra's completion scripts for the four shells.
+func TestVersionAndCompletion(t *testing.T) {
+	h := newHome(t)
+	r := h.mustRun("--version")
+	if !regexp.MustCompile(`^routecodex \S+ \(commit \S+, built \S+\)\n$`).MatchString(r.stdout) {
+		t.Errorf("--version printed %q", r.stdout)
+	}
+	for shell, want := range map[string]string{
+		"bash":       "bash completion V2 for routecodex",
+		"zsh":        "#compdef routecodex",
+		"fish":       "fish completion for routecodex",
+		"powershell": "powershell completion for routecodex",
+	} {
+		r := h.mustRun("completion", shell)
+		if !strings.Contains(r.stdout, want) || r.stderr != "" {
+			t.Errorf("completion %s: stdout starts %.80q, stderr %q", shell, r.stdout, r.stderr)
+		}
+	}
+	if r := h.run("completion", "tcsh"); r.code == 0 {
+		t.Errorf("completion tcsh: exit 0")
+	}
+}
+
+// Issue 10 point 1: the plan's auth dir, without type fields, lists every
+// file with its provider (a bare "<provider>.json" is that provider).
+func TestPlanFileNamesHaveProviders(t *testing.T) {
+	h := newHome(t)
+	body := `{"access_token":"at-plan","refresh_token":"rt-plan","expires_at":4102444800000}`
+	want := map[string]string{
+		"iflow.json":          "iflow",
+		"qwen.json":           "qwen",
+		"iflow-personal.json": "iflow",
+		"gemini-oauth.json":   "gemini-cli",
+	}
+	for name := range want {
+		h.writeToken(name, body)
+	}
+	var out struct {
+		Tokens []struct {
+			File, Provider string
+			Refreshable    bool
+		}
+	}
+	r := h.mustRun("token-daemon", "list", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("list --json: %v\n%s", err, r.stdout)
+	}
+	if len(out.Tokens) != len(want) {
+		t.Fatalf("listed %d files, want %d: %s", len(out.Tokens), len(want), r.stdout)
+	}
+	for _, tok := range out.Tokens {
+		if tok.Provider != want[tok.File] || !tok.Refreshable {
+			t.Errorf("%s: provider %q refreshable %v, want %q and refreshable", tok.File, tok.Provider, tok.Refreshable, want[tok.File])
+		}
+	}
+}
+
+// Issue 10 point 6: a config file the user named that is not there is an
+// error naming it, never a silent run on the defaults.
+func TestNamedConfigMustExist(t *testing.T) {
+	h := newHome(t)
+	missing := filepath.Join(h.dir, "no-such-config.json")
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  []string
+	}{
+		{"flag", []string{"--config", missing, "token-daemon", "list"}, nil},
+		{"env", []string{"token-daemon", "list"}, []string{"ROUTECODEX_CONFIG=" + missing}},
+	} {
+		h.extraEnv = tc.env
+		r := h.run(tc.args...)
+		if r.code == 0 || !strings.Contains(r.stderr, missing) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Errorf("%s: exit %d, stderr %q: want one line naming %s", tc.name, r.code, r.stderr, missing)
+		}
+	}
+	h.extraEnv = nil
+	if r := h.run("token-daemon", "list"); r.code != 0 {
+		t.Errorf("default config.json absent: exit %d, stderr %q", r.code, r.stderr)
+	}
+}

@@ -157,7 +157,10 @@ func detectProvider(name string, obj map[string]json.RawMessage, opts Options) s
 	}
 	best, bestLen := "", 0
 	for prefix, p := range builtinPrefixes {
-		if len(prefix) > bestLen && strings.HasPrefix(name, prefix) {
+		// The plan's own names: a bare "<provider>.json" (iflow.json,
+		// qwen.json) is that provider, like "<provider>-….json".
+		bare := strings.TrimSuffix(prefix, "-") + ".json"
+		if len(prefix) > bestLen && (strings.HasPrefix(name, prefix) || name == bare) {
 			best, bestLen = p, len(prefix)
 		}
 	}

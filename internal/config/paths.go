@@ -4,6 +4,8 @@
 package config
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,6 +120,13 @@ func Resolve(env Env, configFlag string) (Paths, *TokenDaemon, error) {
 	home := Home(env)
 	p := PathsFor(home)
 	p.Config = ConfigPath(env, configFlag)
+	// A file the user named (--config, ROUTECODEX_CONFIG) must be there:
+	// silently running on the defaults would hide a typo in the path.
+	if configFlag != "" || env.get(EnvConfig) != "" {
+		if _, err := os.Stat(p.Config); errors.Is(err, fs.ErrNotExist) {
+			return p, nil, &Error{File: p.Config, Msg: "the config file given by --config or " + EnvConfig + " does not exist"}
+		}
+	}
 	cfg, err := Load(p.Config)
 	if err != nil {
 		return p, nil, err

@@ -74,8 +74,8 @@ type tokenFilter struct {
 
 // keep reports whether st passes the filter at now. With Expiring (DESIGN.md
 // section 6) it keeps every file that has stopped working or will within the
-// window: expiring, expired, needs_reauth and refresh_failed, and valid files
-// with an expiry inside the window; never static, invalid, or a valid file
+// window: expired, needs_reauth, refresh_failed and missing, and expiring or
+// valid files with an expiry inside the window; never static, invalid, or a valid file
 // without an expiry (an API key).
 func (flt tokenFilter) keep(st daemon.TokenState, now time.Time) bool {
 	if flt.Provider != "" && st.Provider != flt.Provider {
@@ -85,9 +85,11 @@ func (flt tokenFilter) keep(st daemon.TokenState, now time.Time) bool {
 		return true
 	}
 	switch st.Status {
-	case tokenfile.StatusExpiring, tokenfile.StatusExpired, tokenfile.StatusNeedsReauth, tokenfile.StatusRefreshFailed:
-		return true
-	case tokenfile.StatusValid:
+	case tokenfile.StatusExpired, tokenfile.StatusNeedsReauth, tokenfile.StatusRefreshFailed, tokenfile.StatusMissing:
+		return true // stopped working (a missing file too)
+	case tokenfile.StatusExpiring, tokenfile.StatusValid:
+		// "expiring" is relative to refreshAheadMinutes; --within may be
+		// shorter: a token with 15 minutes left is not within 1m.
 		return !st.ExpiresAt.IsZero() && st.ExpiresAt.Sub(now) <= flt.Within
 	default:
 		return false

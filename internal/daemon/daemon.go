@@ -504,6 +504,7 @@ func (d *Daemon) checkFileNoticeLocked(e *entry, now time.Time) {
 	if st, reason := e.file.StatusAt(now, d.cfg.RefreshAhead); st == tokenfile.StatusNeedsReauth {
 		d.noticeLocked(e, NoticeNeedsReauth, reason)
 	}
+	d.expiryNoticeLocked(e, now)
 }
 
 // runDue handles every entry whose time has come.
@@ -606,7 +607,7 @@ func (d *Daemon) dueLocked(e *entry, now time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	if !d.cfg.AutoRefresh {
-		return time.Time{}, false
+		return d.expiryWakeLocked(e, now), false
 	}
 	var due time.Time
 	switch e.fail {

@@ -36,6 +36,7 @@ func runStop(ctx context.Context, f *Factory) error {
 		return err
 	}
 	running, pid := lifecycle.Running(s.Paths.PIDFile)
+	defer stopTray(ctx, s)
 	err = ipc.NewClient(s.Paths.Socket).Shutdown(ctx)
 	switch {
 	case err == nil:

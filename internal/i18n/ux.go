@@ -40,8 +40,11 @@ const (
 	// A `refresh` failure that only a login can mend.
 	RefreshLoginHint Key = "refresh.loginHint" // %s: name
 
+	// The tray beside `start`.
+	TrayNoHost Key = "tray.noHost"
+
 	// The configuration reload (status and log).
-	ConfigReloadFailed Key = "config.reloadFailed" // %s: file, %s: why
+	ConfigReloadFailed Key = "config.reloadFailed" // %s: why (names the file)
 )
 
 func init() {
@@ -76,7 +79,9 @@ func init() {
 
 		RefreshLoginHint: "log in again: routecodex token-daemon login %s",
 
-		ConfigReloadFailed: "config %s not reloaded, the running configuration stays: %s",
+		TrayNoHost: "no tray host (StatusNotifierWatcher) answers on the desktop session bus; the tray was not started (GNOME needs the AppIndicator extension; then run routecodex token-daemon tray)",
+
+		ConfigReloadFailed: "⚠️ The edited configuration was not applied; the daemon keeps running with the previous one: %s",
 	}, map[Key]string{
 		AuthPlanTitle:  "🌙 Routecodex Token 认证",
 		AuthTargetFile: "📄 目标文件",
@@ -108,6 +113,8 @@ func init() {
 
 		RefreshLoginHint: "重新登录：routecodex token-daemon login %s",
 
-		ConfigReloadFailed: "配置 %s 未重新加载，继续使用当前配置：%s",
+		TrayNoHost: "桌面会话总线上没有托盘宿主（StatusNotifierWatcher），托盘未启动（GNOME 需要 AppIndicator 扩展；之后运行 routecodex token-daemon tray）",
+
+		ConfigReloadFailed: "⚠️ 修改后的配置未生效，守护进程继续使用之前的配置：%s",
 	})
 }

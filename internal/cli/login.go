@@ -100,7 +100,7 @@ func loginInProcess(ctx context.Context, f *Factory, s *Settings, req ipc.LoginR
 			return err
 		}
 		defer logFile.Close()
-		pages, _, err := webPages(s, p.core, p.registry, logger)
+		pages, _, err := webPages(s, p.core, p.registry, i18n.NewSetting(configuredLang(f, s.Config), i18n.FromLocale(f.getenv)), logger)
 		if err != nil {
 			return err
 		}

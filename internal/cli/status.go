@@ -97,6 +97,10 @@ func writeStatus(f *Factory, lang i18n.Lang, st *ipc.Status) error {
 		b.WriteString(i18n.T(lang, i18n.WebURL, st.Daemon.WebURL))
 		b.WriteByte('\n')
 	}
+	if st.Daemon.ConfigError != "" {
+		b.WriteString(configErrorLine(lang, st.Daemon.ConfigError))
+		b.WriteByte('\n')
+	}
 	b.WriteByte('\n')
 	if _, err := fmt.Fprint(f.IO.Out, b.String()); err != nil {
 		return err

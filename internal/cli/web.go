@@ -8,15 +8,15 @@ import (
 
 	"github.com/routecodex/token-daemon/internal/authflow"
 	"github.com/routecodex/token-daemon/internal/daemon"
+	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/ipc"
 	"github.com/routecodex/token-daemon/internal/logging"
-	"github.com/routecodex/token-daemon/internal/provider"
 	"github.com/routecodex/token-daemon/internal/tokenfile"
 )
 
 // webPages builds the loopback auth server over a core, with the daemon's
 // web secret (made once per home, kept in <home>/run/web-secret).
-func webPages(s *Settings, core authflow.Core, registry *provider.Registry, logger *slog.Logger) (*authflow.Server, string, error) {
+func webPages(s *Settings, core authflow.Core, registry providerSet, lang *i18n.Setting, logger *slog.Logger) (*authflow.Server, string, error) {
 	secret, err := authflow.LoadOrCreateSecret(s.Paths.WebSecret)
 	if err != nil {
 		return nil, "", err
@@ -32,6 +32,7 @@ func webPages(s *Settings, core authflow.Core, registry *provider.Registry, logg
 		Now:          time.Now,
 		Logger:       logger,
 		RefreshAhead: s.Config.RefreshAhead(),
+		Language:     lang,
 	})
 	return srv, secret, nil
 }

@@ -168,3 +168,24 @@ func (r *reloader) reload() {
 func configErrorLine(lang i18n.Lang, why string) string {
 	return i18n.T(lang, i18n.ConfigReloadFailed, why)
 }
+
+// statusDespiteConfig is `status` when config.json does not load: a
+// running daemon answers with the configuration it runs with and the
+// reason the edit was not applied; without one, the config error stands.
+func statusDespiteConfig(ctx context.Context, f *Factory, opts *StatusOptions, cfgErr error) error {
+	if f.DaemonStatus == nil {
+		return cfgErr
+	}
+	lang, _ := f.Lang()
+	st, err := f.DaemonStatus(ctx, config.PathsFor(config.Home(f.Env)))
+	if err != nil {
+		return cfgErr
+	}
+	if st.Daemon.ConfigError == "" {
+		st.Daemon.ConfigError = cfgErr.Error() // edited a moment ago: not seen yet
+	}
+	if opts.JSON {
+		return writeJSON(f, st)
+	}
+	return writeStatus(f, lang, st)
+}

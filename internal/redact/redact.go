@@ -58,22 +58,25 @@ func Value(v string) string {
 }
 
 // TokenLike reports whether run (token characters only) looks like a
-// token: at least 16 characters, some part between the separators . _ - /
-// that is not a word (letters, a number, or letters with a short version
-// number such as oauth2), and high entropy (at least 3 bits a character,
+// token: at least 16 characters, parts between the separators . _ - /
+// that are not words (letters, a number, or letters with a short version
+// number such as oauth2) — one of at least 16 characters or 24 in all —
+// and high entropy (at least 3 bits a character,
 // which words of a few repeated letters and numbers do not reach).
 func TokenLike(run string) bool {
 	if len(run) < minRun {
 		return false
 	}
-	random := false
+	longest, total := 0, 0
 	for _, part := range strings.FieldsFunc(strings.TrimRight(run, "="), func(r rune) bool { return strings.ContainsRune("._-/", r) }) {
 		if !wordLike(part) {
-			random = true
-			break
+			longest, total = max(longest, len(part)), total+len(part)
 		}
 	}
-	return random && entropy(run) >= 3.0
+	// One random part of 16 or more, or 24 random characters in all (a
+	// token cut into short parts by - and _); a random temp dir name in a
+	// path is neither.
+	return (longest >= 16 || total >= 24) && entropy(run) >= 3.0
 }
 
 // wordLike: letters only (shorter than 40), digits only, or letters with

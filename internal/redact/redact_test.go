@@ -14,6 +14,7 @@ func TestTextKeepsIdentifiersMadeOfWords(t *testing.T) {
 		"gemini-cli-oauth-1-work.json",
 		"qwen-oauth-12-personal-account.json",
 		"/home/someone/.routecodex/auth/oauth-clients.local.json",
+		"/tmp/rce2014200896/auth/oauth-clients.local.json",
 		"https://oauth2.googleapis.com/token",
 		"invalid_grant", "unauthorized_client",
 		"The refresh token was already used.",
@@ -34,6 +35,7 @@ func TestTextRedactsTokens(t *testing.T) {
 		"1//0gLh4Xk2vT9pQrS3-uVwXyZ8aB7cD6eF5gH4iJ3kL2mN1oP",
 		"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
 		"sk-5f2b9c1e8d7a4b3c6e0f1a2b3c4d5e6f",
+		"ya29.a0ARrd-aM9b3H_k2Lq7-Wz8Xc_Vb4Nm1-Qp6Rs_Tu5Vw",
 		"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 	} {
 		got := Text("error: token " + tok + " rejected")

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,6 +181,25 @@ func TestConfigEditsApplyWithoutRestart(t *testing.T) {
 		}
 		_ = json.Unmarshal([]byte(r.stdout), &st)
 		return len(st.Tokens) == 1 && st.Tokens[0].Alias == "工作账号"
+	})
+
+	// The language by hand: the pages (and notices) switch without a restart.
+	authPage := func() string {
+		secret, err := os.ReadFile(filepath.Join(h.dir, "run", "web-secret"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		jar, _ := cookiejar.New(nil)
+		return get(t, &http.Client{Jar: jar, Timeout: 5 * time.Second},
+			h.status().Daemon.WebURL+"/auth/"+name+"?k="+url.QueryEscape(strings.TrimSpace(string(secret))))
+	}
+	if !strings.Contains(authPage(), "<h1>🌙 Routecodex Token Authentication</h1>") {
+		t.Fatal("the auth page is not in English before the edit")
+	}
+	withAlias["language"] = "zh"
+	h.writeConfig(srv.URL, withAlias)
+	eventually(t, 10*time.Second, "the auth page in Chinese after editing language", func() bool {
+		return strings.Contains(authPage(), "<h1>🌙 Routecodex Token 认证</h1>")
 	})
 
 	// A broken edit: the daemon keeps running with what it had, and says why.

@@ -163,6 +163,9 @@ func (h *home) writeConfig(serverURL string, extra map[string]any) {
 	td := map[string]any{"providers": providers, "language": "en"}
 	for k, v := range extra {
 		td[k] = v
+		if v == nil { // nil removes a default, e.g. "language"
+			delete(td, k)
+		}
 	}
 	data, err := json.MarshalIndent(map[string]any{"tokenDaemon": td, "otherRouteCodexKey": map[string]any{"keep": true}}, "", "  ")
 	if err != nil {

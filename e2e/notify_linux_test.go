@@ -103,10 +103,12 @@ func hasAction(actions []string, key string) bool {
 	return false
 }
 
-// With a desktop session bus and tray "auto", start launches the tray
-// beside the daemon (one per home: its pid file is locked).
+// With a desktop session bus, a tray host and tray "auto", start launches
+// the tray beside the daemon (one per home: its pid file is locked), and
+// stop ends it too.
 func TestStartLaunchesTrayOnADesktop(t *testing.T) {
 	bus := dbustest.StartBus(t)
+	host := dbustest.StartTrayHost(t, bus)
 	srv := newQwenServer(t)
 	h := newHome(t)
 	h.extraEnv = []string{"DBUS_SESSION_BUS_ADDRESS=" + bus}
@@ -129,5 +131,47 @@ func TestStartLaunchesTrayOnADesktop(t *testing.T) {
 	if !strings.Contains(r.stdout, "already running") {
 		t.Errorf("second tray: %q", r.stdout)
 	}
+	host.WaitForItem(t, 10*time.Second)
 	h.mustRun("token-daemon", "stop")
+	// The tray went with the daemon: nobody holds its pid file any more.
+	if trayRunning(t, trayPID) {
+		t.Error("the tray outlived token-daemon stop")
+	}
+}
+
+// trayRunning reports whether a process holds the tray's pid file lock.
+func trayRunning(t *testing.T, path string) bool {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return true
+	}
+	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return false
+}
+
+// A session bus without a tray host (a server, a desktop without a
+// StatusNotifierWatcher): start does not launch a tray that nobody could
+// show, and with tray "on" says why in one sentence.
+func TestStartWithoutTrayHostLaunchesNoTray(t *testing.T) {
+	bus := dbustest.StartBus(t)
+	srv := newQwenServer(t)
+	h := newHome(t)
+	h.extraEnv = []string{"DBUS_SESSION_BUS_ADDRESS=" + bus}
+	h.writeConfig(srv.URL, map[string]any{"callbackPorts": []int{freePort(t)}, "tray": "on"})
+	r := h.mustRun("token-daemon", "start")
+	if !strings.Contains(r.stderr, "no tray host (StatusNotifierWatcher)") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Errorf("start stderr %q, want one sentence about the missing tray host", r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(h.dir, "run", "tray.pid")); err == nil {
+		t.Error("a tray was launched without a tray host")
+	}
+	h.mustRun("token-daemon", "stop")
+	if strings.Contains(h.logText(), "systray error") {
+		t.Errorf("raw library errors in the log:\n%s", h.logText())
+	}
 }

@@ -45,7 +45,7 @@ func TestBrowserAuthorizationCode(t *testing.T) {
 	}
 	button = text(t, ctx, "login")
 	shot(t, ctx, "auth-zh.png")
-	if button != "使用 Google 账号登录" {
+	if button != "🔐 使用 Google 账号登录" {
 		t.Errorf("button %q", button)
 	}
 	if url, err := chromedp.Run(ctx, chromedp.Location()); err != nil || strings.Contains(url, "k=") {

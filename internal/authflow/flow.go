@@ -216,6 +216,20 @@ type target struct {
 	state   fileState
 	canAuth bool
 	why     string // why not, when !canAuth
+	// whyKey and whyArg make why again in a page's language ("" key: why
+	// is the file's own reason, shown as it is).
+	whyKey, whyArg string
+}
+
+// whyIn is why in the language of tr.
+func (t *target) whyIn(tr func(key string, args ...any) string) string {
+	switch {
+	case t.whyKey == "":
+		return t.why
+	case t.whyArg == "":
+		return tr(t.whyKey)
+	}
+	return tr(t.whyKey, t.whyArg)
 }
 
 type fileState struct {
@@ -254,15 +268,18 @@ func (s *Server) lookup(name string) (*target, error) {
 	}
 	switch {
 	case f.Provider == "":
-		t.why = s.t("auth.whyUnknownProvider")
+		t.whyKey = "auth.whyUnknownProvider"
 	case f.ReadOnly:
-		t.why = s.t("auth.whyStatic")
+		t.whyKey = "auth.whyStatic"
 	case f.Invalid != "":
 		t.why = f.Invalid
 	case !s.hasFlow(f.Provider):
-		t.why = s.t("auth.whyNoFlow", f.Provider)
+		t.whyKey, t.whyArg = "auth.whyNoFlow", f.Provider
 	default:
 		t.canAuth = true
+	}
+	if t.whyKey != "" {
+		t.why = t.whyIn(s.t)
 	}
 	return t, nil
 }

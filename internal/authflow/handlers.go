@@ -27,19 +27,46 @@ var assetFS embed.FS
 // callback (code exchange, userinfo, project lookup, writes).
 const exchangeTimeout = 90 * time.Second
 
+// t is a text in the daemon's default language, for what no browser asks
+// for (log lines, texts kept in a flow).
 func (s *Server) t(key string, args ...any) string {
-	return i18n.T(s.o.Lang, i18n.Key(key), args...)
+	return i18n.T(s.defaultLang(), i18n.Key(key), args...)
+}
+
+// tr is a text in the language of the page that r asks for.
+func (s *Server) tr(r *http.Request, key string, args ...any) string {
+	return i18n.T(s.langOf(r), i18n.Key(key), args...)
+}
+
+func (s *Server) defaultLang() i18n.Lang {
+	if s.o.Language != nil {
+		return s.o.Language.Default()
+	}
+	return s.o.Lang
+}
+
+// langOf is the language of a page: the configured one, else the
+// browser's Accept-Language (Options.Language), else the default.
+func (s *Server) langOf(r *http.Request) i18n.Lang {
+	if s.o.Language == nil || r == nil {
+		return s.o.Lang
+	}
+	return s.o.Language.ForRequest(r.Header.Get("Accept-Language"))
 }
 
 func (s *Server) routes() http.Handler {
-	tmpl := template.Must(template.New("").Funcs(template.FuncMap{
-		"t":      s.t,
-		"status": func(st string) string { return i18n.StatusLabel(s.o.Lang, st) },
-		// A file name in a link is one path segment: %, # and ? in it
-		// must not be read as escapes, a fragment or a query.
-		"pathEscape": url.PathEscape,
-	}).ParseFS(templateFS, "templates/*.html"))
-	s.tmpl = tmpl
+	// One template set per language, so a page is rendered in the
+	// language its request asks for.
+	s.tmpl = map[i18n.Lang]*template.Template{}
+	for _, lang := range i18n.Langs {
+		s.tmpl[lang] = template.Must(template.New("").Funcs(template.FuncMap{
+			"t":      func(key string, args ...any) string { return i18n.T(lang, i18n.Key(key), args...) },
+			"status": func(st string) string { return i18n.StatusLabel(lang, st) },
+			// A file name in a link is one path segment: %, # and ? in it
+			// must not be read as escapes, a fragment or a query.
+			"pathEscape": url.PathEscape,
+		}).ParseFS(templateFS, "templates/*.html"))
+	}
 
 	mux := http.NewServeMux()
 	s.mux = mux
@@ -67,14 +94,21 @@ type page struct {
 	Data  any
 }
 
-func (s *Server) render(w http.ResponseWriter, status int, name, title string, data any) {
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	// The page's language depends on Accept-Language: caches must know.
+	w.Header().Add("Vary", "Accept-Language")
 	w.WriteHeader(status)
+	l := s.langOf(r)
+	tmpl, ok := s.tmpl[l]
+	if !ok {
+		l, tmpl = i18n.EN, s.tmpl[i18n.EN]
+	}
 	lang := "en"
-	if s.o.Lang == i18n.ZH {
+	if l == i18n.ZH {
 		lang = "zh-CN"
 	}
-	if err := s.tmpl.ExecuteTemplate(w, name, page{Title: title, Lang: lang, CSRF: s.csrf, Data: data}); err != nil {
+	if err := tmpl.ExecuteTemplate(w, name, page{Title: title, Lang: lang, CSRF: s.csrf, Data: data}); err != nil {
 		s.o.Logger.Error("render page", "page", name, "err", err)
 	}
 }
@@ -119,7 +153,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 		}
 		title := prov
 		if prov == "" {
-			title = s.t("auth.unknownGroup")
+			title = s.tr(r, "auth.unknownGroup")
 		}
 		g := &providerGroup{Provider: prov, Title: title, CanAdd: prov != "" && s.hasFlow(prov)}
 		groups[prov] = g
@@ -156,7 +190,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 	for _, p := range order {
 		list = append(list, groups[p])
 	}
-	s.render(w, http.StatusOK, "index.html", s.t("auth.indexTitle"), list)
+	s.render(w, r, http.StatusOK, "index.html", s.tr(r, "auth.indexTitle"), list)
 }
 
 type authView struct {
@@ -165,25 +199,30 @@ type authView struct {
 	CanAuth                                bool
 	Why                                    string
 	NewAccount                             bool
+	// Summary says in the page's language what state the token is in;
+	// Reason is the core's detail.
+	Summary string
 }
 
 func (s *Server) handleAuthPage(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("file")
 	t, err := s.lookup(name)
 	if err != nil {
-		s.notFound(w, name)
+		s.notFound(w, r, name)
 		return
 	}
-	s.render(w, http.StatusOK, "auth.html", s.t("auth.pageTitle"), authView{
+	s.render(w, r, http.StatusOK, "auth.html", s.tr(r, string(i18n.AuthPlanTitle)), authView{
 		File: name, Account: t.file.DisplayName, Status: t.state.Status, Reason: t.state.Reason,
+		Summary: s.summary(r, t.state.Status, t.state.Reason),
 		Expires: s.fmtTime(t.state.Expires), Provider: t.file.Provider,
-		Button: s.t("auth.loginWith", providerLabel(t.file.Provider)),
-		Action: "/auth/" + url.PathEscape(name) + "/start", CanAuth: t.canAuth, Why: t.why,
+		Button: s.tr(r, "auth.loginWith", providerLabel(t.file.Provider)),
+		Action: "/auth/" + url.PathEscape(name) + "/start", CanAuth: t.canAuth,
+		Why: t.whyIn(func(key string, args ...any) string { return s.tr(r, key, args...) }),
 	})
 }
 
-func (s *Server) notFound(w http.ResponseWriter, what string) {
-	s.render(w, http.StatusNotFound, "message.html", s.t("auth.errorTitle"), s.t("auth.notFound", what))
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request, what string) {
+	s.render(w, r, http.StatusNotFound, "message.html", s.tr(r, "auth.errorTitle"), s.tr(r, "auth.notFound", what))
 }
 
 func (s *Server) handleAuthStart(w http.ResponseWriter, r *http.Request) {
@@ -213,8 +252,8 @@ func (s *Server) startFailed(w http.ResponseWriter, r *http.Request, err error, 
 		status = http.StatusConflict
 	}
 	s.o.Logger.Warn("login start failed", "path", r.URL.Path, "err", err)
-	s.render(w, status, "done.html", s.t("auth.errorTitle"), doneView{
-		Status: string(statusError), Reason: s.t("auth.err.start", shorten(err.Error())), Retry: retry,
+	s.render(w, r, status, "done.html", s.tr(r, "auth.errorTitle"), doneView{
+		Status: string(statusError), Reason: s.tr(r, "auth.err.start", shorten(err.Error())), Retry: retry,
 	})
 }
 
@@ -237,12 +276,12 @@ func (s *Server) redirectToFlow(w http.ResponseWriter, r *http.Request, f *flow)
 func (s *Server) handleFlowPage(w http.ResponseWriter, r *http.Request) {
 	f := s.flow(r.PathValue("id"))
 	if f == nil {
-		s.notFound(w, r.PathValue("id"))
+		s.notFound(w, r, r.PathValue("id"))
 		return
 	}
-	s.render(w, http.StatusOK, "auth.html", s.t("auth.pageTitle"), authView{
-		Account: s.t("auth.newAccount", f.provider), Provider: f.provider, NewAccount: true,
-		Button: s.t("auth.loginWith", providerLabel(f.provider)),
+	s.render(w, r, http.StatusOK, "auth.html", s.tr(r, string(i18n.AuthPlanTitle)), authView{
+		Account: s.tr(r, "auth.newAccount", f.provider), Provider: f.provider, NewAccount: true,
+		Button: s.tr(r, "auth.loginWith", providerLabel(f.provider)),
 		Action: "/flow/" + f.id + "/start", CanAuth: true,
 	})
 }
@@ -250,7 +289,7 @@ func (s *Server) handleFlowPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleFlowStart(w http.ResponseWriter, r *http.Request) {
 	f := s.flow(r.PathValue("id"))
 	if f == nil {
-		s.notFound(w, r.PathValue("id"))
+		s.notFound(w, r, r.PathValue("id"))
 		return
 	}
 	s.redirectToFlow(w, r, f)
@@ -283,8 +322,8 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		if f != nil && f.file != "" {
 			retry = "/auth/" + url.PathEscape(f.file)
 		}
-		s.render(w, http.StatusBadRequest, "done.html", s.t("auth.errorTitle"), doneView{
-			Status: string(statusError), Reason: s.t("auth.err.state"), Retry: retry,
+		s.render(w, r, http.StatusBadRequest, "done.html", s.tr(r, "auth.errorTitle"), doneView{
+			Status: string(statusError), Reason: s.tr(r, "auth.err.state"), Retry: retry,
 		})
 		return
 	}
@@ -294,7 +333,7 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	// A browser without our cookie (the URL was opened elsewhere) still
 	// learns the outcome; the page holds no secret.
-	s.renderDone(w, f)
+	s.renderDone(w, r, f)
 }
 
 type deviceView struct {
@@ -304,7 +343,7 @@ type deviceView struct {
 func (s *Server) handleDevice(w http.ResponseWriter, r *http.Request) {
 	f := s.flow(r.PathValue("id"))
 	if f == nil || f.device == nil {
-		s.notFound(w, r.PathValue("id"))
+		s.notFound(w, r, r.PathValue("id"))
 		return
 	}
 	s.mu.Lock()
@@ -318,7 +357,7 @@ func (s *Server) handleDevice(w http.ResponseWriter, r *http.Request) {
 	if u, err := url.Parse(verify); err != nil || (u.Scheme != "https" && u.Scheme != "http") {
 		verify = "" // never render a javascript: or other scheme as a link
 	}
-	s.render(w, http.StatusOK, "device.html", s.t("auth.deviceTitle"), deviceView{
+	s.render(w, r, http.StatusOK, "device.html", s.tr(r, "auth.deviceTitle"), deviceView{
 		ID: f.id, UserCode: f.device.UserCode, VerifyURL: verify, Provider: f.provider, File: f.file,
 	})
 }
@@ -332,13 +371,13 @@ type doneView struct {
 func (s *Server) handleDone(w http.ResponseWriter, r *http.Request) {
 	f := s.flow(r.PathValue("id"))
 	if f == nil {
-		s.notFound(w, r.PathValue("id"))
+		s.notFound(w, r, r.PathValue("id"))
 		return
 	}
-	s.renderDone(w, f)
+	s.renderDone(w, r, f)
 }
 
-func (s *Server) renderDone(w http.ResponseWriter, f *flow) {
+func (s *Server) renderDone(w http.ResponseWriter, r *http.Request, f *flow) {
 	s.mu.Lock()
 	v := doneView{ID: f.id, Status: string(f.status), File: f.result, Account: f.account,
 		Warning: f.warning, Created: f.created2, OldAccount: f.oldAcct}
@@ -346,7 +385,7 @@ func (s *Server) renderDone(w http.ResponseWriter, f *flow) {
 		v.File = f.file
 	}
 	if f.status == statusError {
-		v.Reason = s.reasonText(f)
+		v.Reason = s.reasonText(r, f)
 	}
 	if (f.status == statusError || f.status == statusSuccess) && f.shown != nil {
 		defer f.shownOnce.Do(func() { close(f.shown) })
@@ -357,50 +396,50 @@ func (s *Server) renderDone(w http.ResponseWriter, f *flow) {
 		v.Retry = "/"
 	}
 	s.mu.Unlock()
-	title := s.t("auth.successTitle")
+	title := s.tr(r, string(i18n.AuthSuccessHead))
 	switch f.status {
 	case statusError:
-		title = s.t("auth.errorTitle")
+		title = s.tr(r, "auth.errorTitle")
 	case statusMismatch:
-		title = s.t("auth.mismatchTitle")
+		title = s.tr(r, "auth.mismatchTitle")
 	case statusPending:
-		title = s.t("auth.pending")
+		title = s.tr(r, "auth.pending")
 	}
-	s.render(w, http.StatusOK, "done.html", title, v)
+	s.render(w, r, http.StatusOK, "done.html", title, v)
 }
 
-func (s *Server) reasonText(f *flow) string {
+func (s *Server) reasonText(r *http.Request, f *flow) string {
 	switch f.reason {
 	case reasonDenied:
-		return s.t("auth.err.denied")
+		return s.tr(r, "auth.err.denied")
 	case reasonState:
-		return s.t("auth.err.state")
+		return s.tr(r, "auth.err.state")
 	case reasonExpired, reasonMismatch:
-		return s.t("auth.err.expired")
+		return s.tr(r, "auth.err.expired")
 	case reasonExchange:
-		return s.t("auth.err.exchange", f.detail)
+		return s.tr(r, "auth.err.exchange", f.detail)
 	case reasonIdentity:
-		return s.t("auth.err.identity", f.detail)
+		return s.tr(r, "auth.err.identity", f.detail)
 	case reasonWrite:
-		return s.t("auth.err.write", f.detail)
+		return s.tr(r, "auth.err.write", f.detail)
 	case reasonProvider:
-		return s.t("auth.err.provider", f.detail)
+		return s.tr(r, "auth.err.provider", f.detail)
 	case reasonCanceled:
-		return s.t("auth.err.canceled")
+		return s.tr(r, "auth.err.canceled")
 	}
-	return s.t("auth.err.start", f.detail)
+	return s.tr(r, "auth.err.start", f.detail)
 }
 
 func (s *Server) handleSaveNew(w http.ResponseWriter, r *http.Request) {
 	f := s.flow(r.PathValue("id"))
 	if f == nil {
-		s.notFound(w, r.PathValue("id"))
+		s.notFound(w, r, r.PathValue("id"))
 		return
 	}
 	ctx, cancel := context.WithTimeout(s.baseCtx, exchangeTimeout)
 	defer cancel()
 	if err := s.saveNew(ctx, f, r.PostFormValue("alias")); err != nil {
-		s.render(w, http.StatusBadRequest, "message.html", s.t("auth.errorTitle"), err.Error())
+		s.render(w, r, http.StatusBadRequest, "message.html", s.tr(r, "auth.errorTitle"), err.Error())
 		return
 	}
 	http.Redirect(w, r, "/done/"+f.id, http.StatusSeeOther)

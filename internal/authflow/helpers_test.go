@@ -36,6 +36,9 @@ type fakeCore struct {
 	dir     string
 	mu      sync.Mutex
 	changed []string
+	// override replaces the status and reason of a file, as the daemon's
+	// own knowledge (a failed refresh) does.
+	override map[string]daemon.TokenState
 }
 
 func (c *fakeCore) Snapshot() []daemon.TokenState {
@@ -43,6 +46,11 @@ func (c *fakeCore) Snapshot() []daemon.TokenState {
 	out := make([]daemon.TokenState, 0, len(files))
 	for _, f := range files {
 		st, why := f.StatusAt(time.Now(), 30*time.Minute)
+		c.mu.Lock()
+		if o, ok := c.override[f.Name]; ok {
+			st, why = o.Status, o.Reason
+		}
+		c.mu.Unlock()
 		out = append(out, daemon.TokenState{File: f.Name, Path: f.Path, Provider: f.Provider, Alias: f.Alias,
 			DisplayName: f.DisplayName, Email: f.Email, Status: st, Reason: why, ExpiresAt: f.ExpiresAt, Refreshable: f.Refreshable()})
 	}
@@ -221,6 +229,12 @@ var fixtureFiles = []string{
 
 func newEnv(t *testing.T, lang i18n.Lang) *env {
 	t.Helper()
+	return newEnvWith(t, lang, nil)
+}
+
+// newEnvWith is newEnv with a change to the server's options.
+func newEnvWith(t *testing.T, lang i18n.Lang, change func(*Options)) *env {
+	t.Helper()
 	t.Setenv("ROUTECODEX_HOME", t.TempDir())
 	dir := t.TempDir()
 	for _, name := range fixtureFiles {
@@ -234,10 +248,14 @@ func newEnv(t *testing.T, lang i18n.Lang) *env {
 	}
 	e := &env{t: t, dir: dir, core: &fakeCore{dir: dir}, idp: newFakeIdP(t),
 		clock: &fakeClock{t: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}}
-	e.srv = New(Options{
+	o := Options{
 		Core: e.core, Providers: e.idp.registry(t), AuthDir: dir, Lang: lang,
 		Ports: []int{0}, Secret: testSecret, Now: e.clock.Now,
-	})
+	}
+	if change != nil {
+		change(&o)
+	}
+	e.srv = New(o)
 	ln, err := e.srv.Listen()
 	if err != nil {
 		t.Fatal(err)

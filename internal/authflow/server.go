@@ -60,6 +60,10 @@ type Options struct {
 	// RefreshAhead is the lead used for the status of a file the core does
 	// not know yet (default 30 minutes).
 	RefreshAhead time.Duration
+	// Language, when set, overrides Lang: pages follow the browser's
+	// Accept-Language unless a language is configured, and a config reload
+	// may change it.
+	Language *i18n.Setting
 }
 
 // Server serves the pages and runs the login flows.
@@ -67,7 +71,7 @@ type Server struct {
 	o        Options
 	handler  http.Handler
 	mux      *http.ServeMux // behind the guard; Mount adds to it
-	tmpl     *template.Template
+	tmpl     map[i18n.Lang]*template.Template
 	csrf     string
 	baseCtx  context.Context
 	cancelBg context.CancelFunc
@@ -158,7 +162,7 @@ func (s *Server) FallbackMessage() string {
 	if !s.FellBack() || len(s.o.Ports) == 0 {
 		return ""
 	}
-	return i18n.T(s.o.Lang, i18n.AuthPortFallback, s.o.Ports[0], s.BaseURL())
+	return i18n.T(s.defaultLang(), i18n.AuthPortFallback, s.o.Ports[0], s.BaseURL())
 }
 
 // BaseURL is http://127.0.0.1:PORT ("" before Listen).

@@ -101,12 +101,14 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	defer audit.Close()
 
 	cfg := s.Config
+	// The language of notices and pages; a reload of config.json changes it.
+	lang := i18n.NewSetting(configuredLang(f, cfg), i18n.FromLocale(f.getenv))
 	// The notifier links to pages of the auth server, which needs the core:
 	// the URLs are read when a notice is sent, after all three exist.
 	var pages *authflow.Server
 	var secret string
 	desktop := notify.New(notify.Options{
-		Lang:          s.Lang,
+		Lang:          lang.Default(),
 		Sound:         cfg.Notification.Sound,
 		ShowPopup:     cfg.Notification.ShowPopup,
 		NotifySuccess: cfg.Notification.NotifySuccess,
@@ -122,14 +124,15 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	notifier := channels{desktop: desktop, hooks: newWebhooks(s, logger)}
 	defer notifier.Close()
 	notifier.logChannels(logger, cfg.Notification.ShowPopup)
-	core, registry, err := newCore(f, s, logger, notifier, true)
+	core, registry, err := newLiveCore(f, s, logger, notifier)
 	if err != nil {
 		return err
 	}
 	// Redirect pages of an earlier run carry its (now replaced) secret.
 	opener.Sweep(s.Paths.RunDir)
 	core.SetAccessLog(auditAccesses{audit})
-	pages, secret, err = webPages(s, core, registry, logger, true)
+	reload := &reloader{f: f, s: s, log: logger, core: core, provs: registry, lang: lang, notifier: desktop, current: cfg}
+	pages, secret, err = webPages(s, core, registry, lang, logger, true)
 	if err != nil {
 		return err
 	}
@@ -154,9 +157,10 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 		return ipc.DaemonInfo{
 			Running: true, PID: os.Getpid(), AuthDir: s.Paths.AuthDir,
 			StartedAt: &at, Version: f.Version, WebURL: pages.BaseURL(),
+			ConfigError: reload.Err(),
 		}
 	}
-	mountWebUI(pages, s, logger)
+	mountWebUI(pages, s, lang, logger)
 	srv := ipc.NewServer(core, info, ipc.ServerOptions{
 		Logger: logger, Shutdown: stop, Logins: loginsAdapter{pages},
 		SetAlias: aliasSetter(s, core, logger),
@@ -171,7 +175,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	logger.Info("token daemon starting", "pid", os.Getpid(), "authDir", s.Paths.AuthDir, "version", f.Version)
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 5)
+	errs := make(chan error, 6)
 	run := func(name string, fn func() error) {
 		wg.Add(1)
 		go func() {
@@ -185,6 +189,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	run("core", func() error { return core.Run(ctx) })
 	run("web", func() error { return pages.Serve(ctx, webLn) })
 	run("events", func() error { followEvents(ctx, core, audit, notifier.Reset, logger); return nil })
+	run("config", func() error { return reload.watch(ctx) })
 	run("watch", func() error {
 		return watch.Run(ctx, s.Paths.AuthDir, watch.Options{Logger: logger, Skip: watchSkip}, core.FileChanged)
 	})

@@ -69,7 +69,7 @@ func newCore(f *Factory, s *Settings, logger *slog.Logger, notifier daemon.Notif
 
 // fileOptions are the file model's options: aliases from config, and the
 // configured generic providers as the registry knows them.
-func fileOptions(s *Settings, registry *provider.Registry) tokenfile.Options {
+func fileOptions(s *Settings, registry providerSet) tokenfile.Options {
 	opts := s.Config.FileOptions()
 	opts.Generic = registry.Generic()
 	return opts

@@ -112,7 +112,7 @@ func loginInProcess(ctx context.Context, f *Factory, s *Settings, req ipc.LoginR
 			return err
 		}
 		defer logFile.Close()
-		pages, _, err := webPages(s, p.core, p.registry, logger, false)
+		pages, _, err := webPages(s, p.core, p.registry, i18n.NewSetting(configuredLang(f, s.Config), i18n.FromLocale(f.getenv)), logger, false)
 		if err != nil {
 			return err
 		}

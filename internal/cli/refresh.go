@@ -69,7 +69,7 @@ func runRefresh(ctx context.Context, f *Factory, opts *RefreshOptions) error {
 			// The file already leads the line; the core's wrapping would
 			// name it twice.
 			why := strings.TrimPrefix(o.Error, "refresh "+o.File+": ")
-			line = i18n.T(s.Lang, i18n.RefreshFailedLine, file, termtext.Escape(why))
+			line = i18n.T(s.Lang, i18n.RefreshFailedLine, file, termtext.Escape(why+loginHint(s.Lang, o.Status, o.File)))
 		}
 		if _, err := fmt.Fprintln(f.IO.Out, line); err != nil {
 			return err

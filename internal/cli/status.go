@@ -35,7 +35,9 @@ func NewCmdStatus(f *Factory) *cobra.Command {
 func runStatus(ctx context.Context, f *Factory, opts *StatusOptions) error {
 	s, err := f.Settings()
 	if err != nil {
-		return err
+		// A broken edit of config.json: the running daemon still has the
+		// configuration it started with, and says so.
+		return statusDespiteConfig(ctx, f, opts, err)
 	}
 	st, err := daemonStatus(ctx, f, s)
 	if err != nil {
@@ -95,6 +97,10 @@ func writeStatus(f *Factory, lang i18n.Lang, st *ipc.Status) error {
 	b.WriteByte('\n')
 	if st.Daemon.WebURL != "" {
 		b.WriteString(i18n.T(lang, i18n.WebURL, st.Daemon.WebURL))
+		b.WriteByte('\n')
+	}
+	if st.Daemon.ConfigError != "" {
+		b.WriteString(configErrorLine(lang, st.Daemon.ConfigError))
 		b.WriteByte('\n')
 	}
 	b.WriteByte('\n')

@@ -44,6 +44,7 @@ func runStop(ctx context.Context, f *Factory) error {
 		defer fmt.Fprintln(f.IO.Out, note)
 	}
 	running, pid := lifecycle.Running(s.Paths.PIDFile)
+	defer stopTray(ctx, s)
 	client := ipc.NewClient(s.Paths.Socket)
 	inFlight := refreshesInFlight(ctx, client)
 	err = client.Shutdown(ctx)

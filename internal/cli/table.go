@@ -95,7 +95,7 @@ func tokenTable(w io.Writer, lang i18n.Lang, tokens []ipc.Token, now time.Time, 
 		}
 		status := i18n.StatusLabel(lang, t.Status)
 		if t.Reason != "" {
-			status += " (" + widthCond.Truncate(oneLine(t.Reason), maxReasonCells, "…") + ")"
+			status += " (" + widthCond.Truncate(oneLine(shortReason(t.Reason, t.Provider)), maxReasonCells, "…") + ")"
 		}
 		rows = append(rows, []string{
 			oneLine(t.File), oneLine(t.DisplayName), status, expires, remaining,
@@ -106,7 +106,7 @@ func tokenTable(w io.Writer, lang i18n.Lang, tokens []ipc.Token, now time.Time, 
 
 // maxReasonCells keeps a long reason (a provider's actionable message) from
 // stretching the table; `status --json` and the log carry it whole.
-const maxReasonCells = 48
+const maxReasonCells = 60
 
 // oneLine keeps a cell on one line and free of terminal control
 // characters, whatever a token file or a reason contains.

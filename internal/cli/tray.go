@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -50,6 +52,9 @@ func runTray(ctx context.Context, f *Factory) error {
 		return err
 	}
 	defer logFile.Close()
+	// fyne.io/systray prints its failures with the standard log package.
+	log.SetFlags(0)
+	log.SetOutput(tray.NewLibraryLog(logger))
 
 	client := ipc.NewClient(s.Paths.Socket)
 	// The web server's address is the running daemon's; ask when a link is
@@ -79,13 +84,35 @@ func runTray(ctx context.Context, f *Factory) error {
 // launchTray starts the tray beside a daemon that `start` just started,
 // when the config allows it and a desktop session can show it.
 func launchTray(f *Factory, s *Settings) {
-	if s.Config.Tray == "off" || !tray.SessionBusAvailable() {
+	if s.Config.Tray == "off" {
+		return
+	}
+	// Only where something shows it: a tray started without a tray host
+	// would wait, invisible, and outlive everything.
+	if !tray.SessionBusAvailable() || !tray.HostAvailable() {
 		if s.Config.Tray == "on" {
-			fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.TrayNoSessionBus))
+			key := i18n.TrayNoHost
+			if !tray.SessionBusAvailable() {
+				key = i18n.TrayNoSessionBus
+			}
+			fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, key))
 		}
 		return
 	}
 	if cmd, err := spawnDetached(f, s, "tray"); err == nil {
 		_ = cmd.Process.Release()
 	}
+}
+
+// stopTray ends the tray of this home, if one runs: it is a companion of
+// the daemon and goes with it.
+func stopTray(ctx context.Context, s *Settings) {
+	running, pid := lifecycle.Running(trayPIDFile(s))
+	if !running || pid <= 0 {
+		return
+	}
+	if p, err := os.FindProcess(pid); err == nil {
+		_ = terminate(p)
+	}
+	_ = waitStopped(ctx, trayPIDFile(s))
 }

@@ -10,10 +10,10 @@ import (
 
 	"github.com/routecodex/token-daemon/internal/authflow"
 	"github.com/routecodex/token-daemon/internal/daemon"
+	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/ipc"
 	"github.com/routecodex/token-daemon/internal/logging"
 	"github.com/routecodex/token-daemon/internal/opener"
-	"github.com/routecodex/token-daemon/internal/provider"
 	"github.com/routecodex/token-daemon/internal/safefile"
 	"github.com/routecodex/token-daemon/internal/tokenfile"
 )
@@ -22,7 +22,7 @@ import (
 // secret is new at every start and kept in <home>/run/web-secret for the
 // CLI and the tray (persist); a login served by the CLI itself keeps its
 // secret in memory.
-func webPages(s *Settings, core authflow.Core, registry *provider.Registry, logger *slog.Logger, persist bool) (*authflow.Server, string, error) {
+func webPages(s *Settings, core authflow.Core, registry providerSet, lang *i18n.Setting, logger *slog.Logger, persist bool) (*authflow.Server, string, error) {
 	secret := authflow.RandomSecret()
 	if persist {
 		var err error
@@ -41,6 +41,7 @@ func webPages(s *Settings, core authflow.Core, registry *provider.Registry, logg
 		Now:          time.Now,
 		Logger:       logger,
 		RefreshAhead: s.Config.RefreshAhead(),
+		Language:     lang,
 	})
 	return srv, secret, nil
 }

@@ -46,6 +46,11 @@ const (
 	NoticeRefreshed     NoticeKind = "refreshed"
 	NoticeMissing       NoticeKind = "missing"
 	NoticeWriteFailed   NoticeKind = "write_failed"
+	// NoticeMisconfigured: the configuration must be fixed (a wrong or
+	// missing client id or secret); the daemon does not retry until it is.
+	NoticeMisconfigured NoticeKind = "misconfigured"
+	// NoticeExpired: a token expired while automatic refresh is off.
+	NoticeExpired NoticeKind = "expired"
 )
 
 // Notice is one message for the user about one token.
@@ -55,6 +60,7 @@ type Notice struct {
 	DisplayName string
 	Provider    string
 	Reason      string
+	Fix         string // misconfigured: the setting to change
 }
 
 // Notifier tells the user (desktop notification); adapters implement it.

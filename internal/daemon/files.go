@@ -300,4 +300,5 @@ func (d *Daemon) checkFileNoticeLocked(e *entry, now time.Time) {
 	if st, reason := e.file.StatusAt(now, d.cfg.RefreshAhead); st == tokenfile.StatusNeedsReauth {
 		d.noticeLocked(e, NoticeNeedsReauth, reason)
 	}
+	d.expiryNoticeLocked(e, now)
 }

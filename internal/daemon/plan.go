@@ -121,7 +121,7 @@ func (d *Daemon) dueLocked(e *entry, now time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	if !d.cfg.AutoRefresh {
-		return time.Time{}, false
+		return d.expiryWakeLocked(e, now), false
 	}
 	var due time.Time
 	switch e.fail {

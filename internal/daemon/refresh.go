@@ -332,10 +332,10 @@ func (d *Daemon) failedLocked(e *entry, fl *flight, err error, now time.Time) {
 		d.log.Warn("refresh failed: a new login is needed", "file", e.name, "class", class, "err", msg)
 		d.noticeLocked(e, NoticeNeedsReauth, msg)
 	case provider.Misconfigured:
-		e.fail, e.reason, e.retryAt = failMisconfigured, msg, time.Time{}
+		e.fail, e.reason, e.retryAt = failMisconfigured, ReasonConfigPrefix+msg, time.Time{}
 		d.log.Warn("refresh failed: configuration must be fixed; not retrying until it changes",
 			"file", e.name, "class", class, "err", msg)
-		d.noticeLocked(e, NoticeRefreshFailed, msg)
+		d.misconfiguredNoticeLocked(e, err)
 	default:
 		retryAfter := provider.RetryAfterOf(err)
 		if d.cfg.RetryOnFailure && e.failures <= d.cfg.MaxRetries {

@@ -25,7 +25,7 @@ func TestNoRetryClasses(t *testing.T) {
 		wantNotice daemon.NoticeKind
 	}{
 		{"permanent invalid_grant", provider.Permanent, tokenfile.StatusNeedsReauth, daemon.NoticeNeedsReauth},
-		{"misconfigured secret", provider.Misconfigured, tokenfile.StatusRefreshFailed, daemon.NoticeRefreshFailed},
+		{"misconfigured secret", provider.Misconfigured, tokenfile.StatusRefreshFailed, daemon.NoticeMisconfigured},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -53,6 +53,9 @@ type DaemonInfo struct {
 	StartedAt *string `json:"startedAt"`
 	Version   string  `json:"version"`
 	WebURL    string  `json:"webURL,omitempty"`
+	// ConfigError says why the last edit of config.json was not applied
+	// (the daemon keeps the configuration it runs with); "" when it was.
+	ConfigError string `json:"configError,omitempty"`
 }
 
 // Status is the body of `status --json` and GET /v1/status.

@@ -175,10 +175,10 @@ func TestDBusNotificationContent(t *testing.T) {
 		wantLabels []string
 	}{
 		{i18n.ZH, true,
-			"⚠️ Token 失效 - 需要重新认证\n文件：" + f + "\n账号：工作账号 (work@company.com)\n原因：invalid_grant",
+			"⚠️ Token 失效 - 需要重新认证\n文件：" + f + "\n账号：工作账号 (work@company.com)\n原因：invalid_grant\n重新登录：routecodex token-daemon login qwen-oauth-1-work",
 			[]string{"open", "🌐 浏览器认证", "details", "详情", "cancel", "稍后"}},
 		{i18n.EN, false,
-			"⚠️ Token invalid - re-authentication needed\nFile: " + f + "\nAccount: 工作账号 (work@company.com)\nReason: invalid_grant",
+			"⚠️ Token invalid - re-authentication needed\nFile: " + f + "\nAccount: 工作账号 (work@company.com)\nReason: invalid_grant\nTo log in again: routecodex token-daemon login qwen-oauth-1-work",
 			[]string{"open", "Open browser auth", "details", "Details", "cancel", "Later"}},
 	}
 	for _, tt := range tests {

@@ -1,12 +1,12 @@
 package notify
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 
 	"github.com/routecodex/token-daemon/internal/daemon"
 	"github.com/routecodex/token-daemon/internal/i18n"
+	"github.com/routecodex/token-daemon/internal/redact"
 )
 
 // Sound names of the freedesktop sound naming spec.
@@ -38,6 +38,12 @@ func render(o Options, n daemon.Notice, hasActions bool) message {
 		head = i18n.NotifyRefreshFailed
 	case daemon.NoticeWriteFailed:
 		head, m.Icon = i18n.NotifyWriteFailed, "dialog-error"
+	case daemon.NoticeMisconfigured:
+		// Not "retrying later": the daemon waits for the configuration.
+		head, m.Icon = i18n.NotifyMisconfigured, "dialog-error"
+	case daemon.NoticeExpired:
+		// autoRefresh is off: the daemon's reason only says so, as does the headline.
+		head, showReason = i18n.NotifyExpired, false
 	case daemon.NoticeMissing:
 		// The daemon's reason ("file removed") only repeats the headline.
 		head, showReason = i18n.NotifyMissing, false
@@ -54,8 +60,17 @@ func render(o Options, n daemon.Notice, hasActions bool) message {
 	if r := cleanReason(n.Reason); showReason && r != "" {
 		lines = append(lines, i18n.T(o.Lang, i18n.NotifyReason, r))
 	}
-	if n.Kind == daemon.NoticeNeedsReauth && !hasActions {
-		lines = append(lines, i18n.T(o.Lang, i18n.NotifyLoginHint, strings.TrimSuffix(n.File, ".json")))
+	name := strings.TrimSuffix(n.File, ".json")
+	switch n.Kind {
+	case daemon.NoticeNeedsReauth:
+		// Every "needs login" notice names the command that fixes it, buttons or not.
+		lines = append(lines, i18n.T(o.Lang, i18n.NotifyLoginHint, name))
+	case daemon.NoticeMisconfigured:
+		if fix := cleanText(n.Fix, maxFixRunes); fix != "" {
+			lines = append(lines, i18n.T(o.Lang, i18n.NotifyFix, fix))
+		}
+	case daemon.NoticeExpired:
+		lines = append(lines, i18n.T(o.Lang, i18n.NotifyRefreshHint, name))
 	}
 	m.Body = strings.Join(lines, "\n")
 
@@ -70,7 +85,7 @@ func render(o Options, n daemon.Notice, hasActions bool) message {
 	details := action{ActionDetails, i18n.T(o.Lang, i18n.NotifyActionDetails)}
 	later := action{ActionCancel, i18n.T(o.Lang, i18n.NotifyActionLater)}
 	switch n.Kind {
-	case daemon.NoticeNeedsReauth, daemon.NoticeRefreshFailed:
+	case daemon.NoticeNeedsReauth, daemon.NoticeRefreshFailed, daemon.NoticeExpired:
 		m.Actions = []action{open, details, later}
 	case daemon.NoticeRefreshed:
 		m.Actions = []action{details}
@@ -80,13 +95,19 @@ func render(o Options, n daemon.Notice, hasActions bool) message {
 	return m
 }
 
-// secretRun matches what looks like a token: a long run of token
-// characters. Error texts come from providers and may quote one.
-var secretRun = regexp.MustCompile(`[A-Za-z0-9_\-+=~]{32,}`)
+// maxFixRunes bounds the instruction of a misconfiguration notice: env
+// names, config keys and a path, longer than a reason but never cut short
+// in normal use.
+const maxFixRunes = 480
 
-// cleanReason makes a reason fit for a notification: one line, no
-// token-like strings (redacted to a 4-character prefix), bounded length.
-func cleanReason(r string) string {
+// cleanReason makes a reason fit for a notification (cleanText).
+func cleanReason(r string) string { return cleanText(r, maxReasonRunes) }
+
+// cleanText makes a text fit for a notification: one line, no control
+// characters, token values redacted to a 4-character prefix (identifiers
+// made of words, such as the env names a notice tells the user to set,
+// stay whole), at most max runes.
+func cleanText(r string, max int) string {
 	r = strings.Join(strings.FieldsFunc(r, func(c rune) bool { return c == '\n' || c == '\r' || c == '\t' }), " ")
 	r = strings.Map(func(c rune) rune {
 		if unicode.IsControl(c) {
@@ -94,10 +115,9 @@ func cleanReason(r string) string {
 		}
 		return c
 	}, r)
-	r = secretRun.ReplaceAllStringFunc(r, func(s string) string { return s[:4] + "…" })
-	r = strings.TrimSpace(r)
-	if rs := []rune(r); len(rs) > maxReasonRunes {
-		r = string(rs[:maxReasonRunes-1]) + "…"
+	r = strings.TrimSpace(redact.Text(r))
+	if rs := []rune(r); len(rs) > max {
+		r = string(rs[:max-1]) + "…"
 	}
 	return r
 }

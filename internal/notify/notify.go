@@ -130,11 +130,12 @@ var _ daemon.Notifier = (*Desktop)(nil)
 // the next notice (the daemon may start before the desktop session).
 func New(o Options) *Desktop {
 	d := newDesktop(o, nil)
-	if !o.ShowPopup {
-		return d
-	}
+	// Dialled later if a config reload turns popups on.
 	d.dial = func() (backend, error) {
 		return newBackend(d.log, events{action: d.handleAction, closed: d.handleClosed})
+	}
+	if !o.ShowPopup {
+		return d
 	}
 	if be, err := d.dial(); err != nil {
 		d.log.Warn("desktop notifications unavailable; notices go to the log only", "err", err)
@@ -225,7 +226,7 @@ func (d *Desktop) deliver(n daemon.Notice) {
 	defer d.sendMu.Unlock()
 
 	be := d.backend()
-	m := render(d.opts, n, be != nil && be.HasActions())
+	m := render(d.options(), n, be != nil && be.HasActions())
 	d.mu.Lock()
 	m.ReplacesID = d.stateLocked(m.File).id
 	d.mu.Unlock()
@@ -265,6 +266,10 @@ func (d *Desktop) deliver(n daemon.Notice) {
 func (d *Desktop) backend() backend {
 	d.mu.Lock()
 	be, closed := d.be, d.closed
+	if !d.opts.ShowPopup {
+		d.mu.Unlock()
+		return nil // popups turned off: log lines only
+	}
 	if be != nil && be.Alive() {
 		d.mu.Unlock()
 		return be

@@ -295,7 +295,7 @@ func TestLogOnly(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var logs bytes.Buffer
-			d := newDesktop(Options{Lang: i18n.ZH, Logger: slog.New(slog.NewTextHandler(&logs, nil))}, tt.be)
+			d := newDesktop(Options{Lang: i18n.ZH, ShowPopup: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))}, tt.be)
 			d.Notify(notice(daemon.NoticeNeedsReauth, "qwen-a.json"))
 			d.Notify(notice(daemon.NoticeMissing, "qwen-a.json"))
 			out := logs.String()
@@ -341,14 +341,14 @@ func TestRender(t *testing.T) {
 		{
 			name: "needs_reauth zh", lang: i18n.ZH, sound: true, hasActions: true,
 			n:         daemon.Notice{Kind: daemon.NoticeNeedsReauth, File: f, DisplayName: "工作账号 (work@company.com)", Reason: "invalid_grant"},
-			wantLines: []string{"⚠️ Token 失效 - 需要重新认证", "文件：" + f, "账号：工作账号 (work@company.com)", "原因：invalid_grant"},
+			wantLines: []string{"⚠️ Token 失效 - 需要重新认证", "文件：" + f, "账号：工作账号 (work@company.com)", "原因：invalid_grant", "重新登录：routecodex token-daemon login qwen-oauth-1-work"},
 			wantKeys:  []string{"open", "details", "cancel"}, wantLabels: []string{"🌐 浏览器认证", "详情", "稍后"},
 			wantSound: "dialog-warning", urgency: urgencyCritical,
 		},
 		{
 			name: "needs_reauth en", lang: i18n.EN, sound: true, hasActions: true,
 			n:         daemon.Notice{Kind: daemon.NoticeNeedsReauth, File: f, DisplayName: "work@company.com", Reason: "invalid_grant"},
-			wantLines: []string{"⚠️ Token invalid - re-authentication needed", "File: " + f, "Account: work@company.com", "Reason: invalid_grant"},
+			wantLines: []string{"⚠️ Token invalid - re-authentication needed", "File: " + f, "Account: work@company.com", "Reason: invalid_grant", "To log in again: routecodex token-daemon login qwen-oauth-1-work"},
 			wantKeys:  []string{"open", "details", "cancel"}, wantLabels: []string{"Open browser auth", "Details", "Later"},
 			wantSound: "dialog-warning", urgency: urgencyCritical,
 		},
@@ -419,8 +419,11 @@ func TestCleanReason(t *testing.T) {
 		{`HTTP 400: {"error":"invalid_grant","refresh_token":"rt-abcdefghijklmnopqrstuvwxyz0123456789"}`,
 			`HTTP 400: {"error":"invalid_grant","refresh_token":"rt-a…"}`},
 		{"Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.sig",
-			"Bearer eyJhbGciOiJIUzI1NiJ9.eyJz….sig"},
+			"Bearer eyJh…"},
 		{"bell\a here", "bell here"},
+		// Issue 10: the instruction itself was cut to "ROUT…".
+		{"no client secret: set env ROUTECODEX_GEMINI_CLI_CLIENT_SECRET or tokenDaemon.providers.gemini-cli.clientSecret",
+			"no client secret: set env ROUTECODEX_GEMINI_CLI_CLIENT_SECRET or tokenDaemon.providers.gemini-cli.clientSecret"},
 		{long, strings.Repeat("界", maxReasonRunes-1) + "…"},
 	}
 	for _, tt := range tests {

@@ -202,12 +202,16 @@ func (c *client) classify(status int, hdr http.Header, body []byte, secrets []st
 	case e.Code == "" && e.Description == "":
 		e.Description = excerpt(body)
 	}
-	e.Description = scrub(truncate(e.Description, 300), secrets)
+	e.Description = scrub(truncate(specificFirst(e.Description), 300), secrets)
 	e.Code = scrub(truncate(e.Code, 64), secrets)
 
 	desc := strings.ToLower(e.Description)
 	switch {
-	case e.Code == "invalid_grant", e.Code == "invalid_client", e.Code == "unauthorized_client":
+	case e.Code == "invalid_client", e.Code == "unauthorized_client":
+		// The provider rejects the client, not the user's token: a login
+		// would meet the same answer.
+		e.Class, e.Fix = Misconfigured, c.credentialsFix()
+	case e.Code == "invalid_grant":
 		e.Class = Permanent
 	case e.Code == "invalid_request" && (strings.Contains(desc, "refresh") || strings.Contains(desc, "client_id") || strings.Contains(desc, "client id")):
 		e.Class = Permanent

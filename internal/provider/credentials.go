@@ -80,18 +80,30 @@ func (c *client) credentials() (credentials, error) {
 		cr.ID = c.def.ClientID
 	}
 	if cr.ID == "" {
-		return cr, &Error{Provider: c.name, Class: Misconfigured,
-			Description: fmt.Sprintf("no client id: set env %sCLIENT_ID or tokenDaemon.providers.%s.clientId in config.json", envPrefix(c.name), c.name)}
+		return cr, &Error{Provider: c.name, Class: Misconfigured, Description: "no client id",
+			Fix: fmt.Sprintf("set env %sCLIENT_ID or tokenDaemon.providers.%s.clientId in config.json", envPrefix(c.name), c.name)}
 	}
 	if c.secret == secretRequired && cr.Secret == "" {
-		msg := fmt.Sprintf("no client secret: set env %s, or tokenDaemon.providers.%s.clientSecret in config.json, or {%q:{\"clientSecret\":\"…\"}} in %s",
-			strings.Join(secretEnvNames(c.name), " or "), c.name, c.name, c.clientsFilePath())
+		msg := "no client secret"
 		if fileErr != nil {
 			msg += " (" + fileErr.Error() + ")"
 		}
-		return cr, &Error{Provider: c.name, Class: Misconfigured, Description: msg, Err: fileErr}
+		fix := fmt.Sprintf("set env %s, or tokenDaemon.providers.%s.clientSecret in config.json, or {%q:{\"clientSecret\":\"…\"}} in %s",
+			strings.Join(secretEnvNames(c.name), " or "), c.name, c.name, c.clientsFilePath())
+		return cr, &Error{Provider: c.name, Class: Misconfigured, Description: msg, Err: fileErr, Fix: fix}
 	}
 	return cr, nil
+}
+
+// credentialsFix says where this provider's client id and secret are set,
+// for an answer that rejects them (invalid_client).
+func (c *client) credentialsFix() string {
+	if c.secret == secretNone {
+		return fmt.Sprintf("check the client id: env %sCLIENT_ID or tokenDaemon.providers.%s.clientId in config.json",
+			envPrefix(c.name), c.name)
+	}
+	return fmt.Sprintf("check the client id and secret: env %sCLIENT_ID and %s, tokenDaemon.providers.%s.clientId and .clientSecret in config.json, or %s",
+		envPrefix(c.name), strings.Join(secretEnvNames(c.name), " or "), c.name, c.clientsFilePath())
 }
 
 func (c *client) clientsFilePath() string {

@@ -36,11 +36,13 @@ const (
 	// Transient: network errors, timeouts, 5xx, 429, non-token 200s, busy
 	// answers. Retry with backoff.
 	Transient Class = iota
-	// Permanent: invalid_grant, invalid_client, 401, no refresh token...
-	// Only a new login helps.
+	// Permanent: invalid_grant, 401, no refresh token... Only a new
+	// login helps.
 	Permanent
-	// Misconfigured: a client secret or endpoint is missing. The user must
-	// fix configuration; retrying without a change is pointless.
+	// Misconfigured: a client id or secret is missing or wrong
+	// (invalid_client, unauthorized_client), or an endpoint is bad. The user
+	// must fix configuration; a login would fail the same way, and retrying
+	// without a change is pointless.
 	Misconfigured
 )
 
@@ -65,6 +67,9 @@ type Error struct {
 	Description string        // error_description or a short body excerpt
 	RetryAfter  time.Duration // least wait before the next try (429)
 	Err         error         // underlying error, if any
+	// Fix says, for a Misconfigured error, which setting to change (env
+	// names, config keys, files): an instruction, never a value.
+	Fix string
 }
 
 func (e *Error) Error() string {
@@ -84,7 +89,19 @@ func (e *Error) Error() string {
 	if e.StatusCode != 0 {
 		msg += fmt.Sprintf(" (HTTP %d)", e.StatusCode)
 	}
+	if e.Fix != "" {
+		msg += "; " + e.Fix
+	}
 	return msg
+}
+
+// FixOf returns the Fix of a wrapped *Error ("" when none).
+func FixOf(err error) string {
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe.Fix
+	}
+	return ""
 }
 
 func (e *Error) Unwrap() error { return e.Err }

@@ -190,8 +190,8 @@ func TestRefreshErrorClassification(t *testing.T) {
 		msgHas     string
 	}{
 		{name: "invalid_grant", provider: "gemini-cli", status: 400, body: `{"error":"invalid_grant","error_description":"Token has been expired or revoked."}`, class: Permanent, code: "invalid_grant"},
-		{name: "invalid_client", provider: "gemini-cli", status: 401, body: `{"error":"invalid_client","error_description":"The OAuth client was not found."}`, class: Permanent, code: "invalid_client"},
-		{name: "unauthorized_client", provider: "iflow", status: 400, body: `{"error":"unauthorized_client"}`, class: Permanent, code: "unauthorized_client"},
+		{name: "invalid_client", provider: "gemini-cli", status: 401, body: `{"error":"invalid_client","error_description":"The OAuth client was not found."}`, class: Misconfigured, code: "invalid_client", msgHas: "tokenDaemon.providers.gemini-cli.clientId"},
+		{name: "unauthorized_client", provider: "iflow", status: 400, body: `{"error":"unauthorized_client"}`, class: Misconfigured, code: "unauthorized_client", msgHas: "ROUTECODEX_IFLOW_CLIENT_SECRET"},
 		{name: "qwen invalid_request refresh token", provider: "qwen", status: 400, body: `{"error":"invalid_request","error_description":"Invalid refresh token or client_id"}`, class: Permanent, code: "invalid_request"},
 		{name: "invalid_request other", provider: "qwen", status: 400, body: `{"error":"invalid_request","error_description":"missing parameter: scope"}`, class: Transient, code: "invalid_request"},
 		{name: "plain 401", provider: "qwen", status: 401, body: `Unauthorized`, class: Permanent, msgHas: "HTTP 401"},

@@ -24,6 +24,14 @@ func SessionBusAvailable() bool {
 	return err == nil
 }
 
+// HostAvailable reports whether a tray host (StatusNotifierWatcher)
+// answers on the session bus now: only then does `start` launch the tray,
+// since without one nothing would show it.
+func HostAvailable() bool {
+	watcher, err := probeSessionBus()
+	return err == nil && watcher
+}
+
 // probeSessionBus connects to the session bus on a private connection and
 // says whether a tray host (StatusNotifierWatcher) is on it now. It never
 // starts a bus (no autolaunch).

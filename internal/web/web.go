@@ -53,12 +53,16 @@ type Options struct {
 	// ActionTimeout bounds one refresh or alias request (default 2 min:
 	// a refresh may wait for a slow provider).
 	ActionTimeout time.Duration
+	// Language, when set, overrides Lang: pages follow the browser's
+	// Accept-Language unless a language is configured; a config reload
+	// may change it.
+	Language *i18n.Setting
 }
 
 // Handler serves /ui and everything under /ui/.
 type Handler struct {
 	o    Options
-	tmpl *template.Template
+	tmpl map[i18n.Lang]*template.Template
 	mux  *http.ServeMux
 }
 
@@ -86,7 +90,14 @@ func New(o Options) *Handler {
 		o.ActionTimeout = 2 * time.Minute
 	}
 	h := &Handler{o: o}
-	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{"t": h.t}).ParseFS(templateFS, "templates/*.html"))
+	// One template set per language: a page is rendered in the language
+	// its request asks for.
+	h.tmpl = map[i18n.Lang]*template.Template{}
+	for _, lang := range i18n.Langs {
+		h.tmpl[lang] = template.Must(template.New("").Funcs(template.FuncMap{
+			"t": func(key string, args ...any) string { return i18n.T(lang, i18n.Key(key), args...) },
+		}).ParseFS(templateFS, "templates/*.html"))
+	}
 	assets, _ := fs.Sub(assetFS, "assets")
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ui", h.handleDashboard)
@@ -104,8 +115,18 @@ func New(o Options) *Handler {
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
-func (h *Handler) t(key string, args ...any) string {
-	return i18n.T(h.o.Lang, i18n.Key(key), args...)
+// tr is a text in the language of the page r asks for.
+func (h *Handler) tr(r *http.Request, key string, args ...any) string {
+	return i18n.T(h.langOf(r), i18n.Key(key), args...)
+}
+
+// langOf is a page's language: the configured one, else the browser's
+// Accept-Language (Options.Language), else Lang.
+func (h *Handler) langOf(r *http.Request) i18n.Lang {
+	if h.o.Language == nil || r == nil {
+		return h.o.Lang
+	}
+	return h.o.Language.ForRequest(r.Header.Get("Accept-Language"))
 }
 
 // pageData is what the templates get; Boot is handed to the script as JSON.
@@ -142,51 +163,58 @@ var uiText = []i18n.Key{
 	i18n.WebLastUse, i18n.WebUsage,
 }
 
-func (h *Handler) boot(page string) boot {
-	b := boot{Page: page, CSRF: h.o.CSRF, Lang: string(h.o.Lang), Text: map[string]string{}, Status: map[string]string{}}
+func (h *Handler) boot(r *http.Request, page string) boot {
+	lang := h.langOf(r)
+	b := boot{Page: page, CSRF: h.o.CSRF, Lang: string(lang), Text: map[string]string{}, Status: map[string]string{}}
 	for _, k := range uiText {
-		b.Text[string(k)] = i18n.T(h.o.Lang, k)
+		b.Text[string(k)] = i18n.T(lang, k)
 	}
 	for _, st := range []string{"valid", "expiring", "expired", "refreshing", "refresh_failed", "needs_reauth", "invalid", "static", "missing"} {
-		b.Status[st] = i18n.StatusLabel(h.o.Lang, st)
+		b.Status[st] = i18n.StatusLabel(lang, st)
 	}
 	return b
 }
 
-func (h *Handler) render(w http.ResponseWriter, code int, name string, d pageData) {
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, name string, d pageData) {
+	lang := h.langOf(r)
+	tmpl, ok := h.tmpl[lang]
+	if !ok {
+		lang, tmpl = i18n.EN, h.tmpl[i18n.EN]
+	}
 	d.Lang = "en"
-	if h.o.Lang == i18n.ZH {
+	if lang == i18n.ZH {
 		d.Lang = "zh-CN"
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Add("Vary", "Accept-Language")
 	w.WriteHeader(code)
-	if err := h.tmpl.ExecuteTemplate(w, name, d); err != nil {
+	if err := tmpl.ExecuteTemplate(w, name, d); err != nil {
 		h.o.Logger.Error("web: render page", "page", name, "err", err)
 	}
 }
 
 // daemonError answers a page request the daemon could not serve.
-func (h *Handler) daemonError(w http.ResponseWriter, err error) {
+func (h *Handler) daemonError(w http.ResponseWriter, r *http.Request, err error) {
 	h.o.Logger.Warn("web: daemon request failed", "err", err)
-	http.Error(w, h.t(string(i18n.WebDaemonError), err.Error()), http.StatusBadGateway)
+	http.Error(w, h.tr(r, string(i18n.WebDaemonError), err.Error()), http.StatusBadGateway)
 }
 
 func (h *Handler) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	st, err := h.o.API.Status(r.Context())
 	if err != nil {
-		h.daemonError(w, err)
+		h.daemonError(w, r, err)
 		return
 	}
-	b := h.boot("dashboard")
+	b := h.boot(r, "dashboard")
 	b.Daemon, b.Tokens = st.Daemon, st.Tokens
-	h.render(w, http.StatusOK, "dashboard.html", pageData{Title: h.t(string(i18n.WebTitle)), Boot: b})
+	h.render(w, r, http.StatusOK, "dashboard.html", pageData{Title: h.tr(r, string(i18n.WebTitle)), Boot: b})
 }
 
 func (h *Handler) handleToken(w http.ResponseWriter, r *http.Request) {
 	file := r.PathValue("file")
 	st, err := h.o.API.Status(r.Context())
 	if err != nil {
-		h.daemonError(w, err)
+		h.daemonError(w, r, err)
 		return
 	}
 	var tok *ipc.TokenDetail
@@ -196,18 +224,18 @@ func (h *Handler) handleToken(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if tok == nil {
-		http.Error(w, h.t(string(i18n.WebNotFound), file), http.StatusNotFound)
+		http.Error(w, h.tr(r, string(i18n.WebNotFound), file), http.StatusNotFound)
 		return
 	}
 	hist, err := h.o.API.History(r.Context(), file)
 	var apiErr *ipc.APIError
 	if err != nil && !(errors.As(err, &apiErr) && apiErr.Status == http.StatusNotImplemented) {
-		h.daemonError(w, err)
+		h.daemonError(w, r, err)
 		return
 	}
-	b := h.boot("token")
+	b := h.boot(r, "token")
 	b.Daemon, b.Tokens, b.File, b.History = st.Daemon, []ipc.TokenDetail{*tok}, file, hist.Attempts
-	h.render(w, http.StatusOK, "token.html", pageData{Title: tok.DisplayName, Boot: b})
+	h.render(w, r, http.StatusOK, "token.html", pageData{Title: tok.DisplayName, Boot: b})
 }
 
 func (h *Handler) handleStatus(w http.ResponseWriter, r *http.Request) {

@@ -29,6 +29,20 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		return usageError(f, c, err)
 	})
 	root.AddCommand(NewCmdTokenDaemon(f), NewCmdServer(f))
+	// cobra adds `completion` only at Execute; add it now so that an unknown
+	// shell is an error, not its help and exit 0.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.RunE = func(c *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					lang, _ := f.Lang()
+					return errors.New(i18n.T(lang, i18n.ErrUnknownCommand, args[0], c.CommandPath()))
+				}
+				return c.Help()
+			}
+		}
+	}
 	return root
 }
 

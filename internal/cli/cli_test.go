@@ -232,7 +232,7 @@ func TestStatusOffline(t *testing.T) {
 		t.Fatalf("got %v, want a silent exit 3", err)
 	}
 	out := te.out.String()
-	if !strings.HasPrefix(out, "Token daemon: not running\nWatched dir: "+te.auth+"\n\nFile ") {
+	if !strings.HasPrefix(out, "🌙 Token Refresh Daemon not running\n📁 Watched dir: "+abbreviateHome(te.auth, f.Env.UserHome)+"\n\nFile ") {
 		t.Errorf("unexpected header:\n%s", out)
 	}
 	checkAligned(t, out[strings.Index(out, "File "):])
@@ -267,7 +267,7 @@ func TestStatusAsksTheDaemonFirst(t *testing.T) {
 			source: func(context.Context, config.Paths) (*ipc.Status, error) {
 				return &ipc.Status{Daemon: ipc.DaemonInfo{Running: true, PID: 4242, AuthDir: "/a", WebURL: "http://127.0.0.1:38421"}, Tokens: []ipc.TokenDetail{}}, nil
 			},
-			wantHead: "Token daemon: running (PID 4242)\nWatched dir: /a\nWeb page: http://127.0.0.1:38421\n",
+			wantHead: "🌙 Token Refresh Daemon running\nPID: 4242\n📁 Watched dir: /a/\n\n",
 		},
 		{
 			name: "not running falls back to the files",
@@ -275,7 +275,7 @@ func TestStatusAsksTheDaemonFirst(t *testing.T) {
 				return nil, ErrDaemonNotRunning
 			},
 			wantCode: ExitNotRunning,
-			wantHead: "Token daemon: not running\n",
+			wantHead: "🌙 Token Refresh Daemon not running\n",
 		},
 		{
 			name: "other errors are reported",

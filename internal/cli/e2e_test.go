@@ -176,7 +176,7 @@ func TestEndToEnd(t *testing.T) {
 		if r.code != 3 || r.stderr != "" {
 			t.Fatalf("exit %d, stderr %q; want 3 and nothing", r.code, r.stderr)
 		}
-		for _, want := range []string{"Token daemon: not running", "Watched dir: " + auth, "File ", "iflow-oauth-2-personal.json", "个人账号 (my@gmail.com)", "✅ valid"} {
+		for _, want := range []string{"🌙 Token Refresh Daemon not running", "📁 Watched dir: " + auth, "File ", "iflow-oauth-2-personal.json", "个人账号 (my@gmail.com)", "✅ valid"} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 			}

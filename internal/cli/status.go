@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/ipc"
+	"github.com/routecodex/token-daemon/internal/termtext"
 )
 
 // StatusOptions are the flags of `token-daemon status`.
@@ -83,27 +85,22 @@ func daemonStatus(ctx context.Context, f *Factory, s *Settings) (*ipc.Status, er
 	return st, nil
 }
 
-// writeStatus prints the header (running or not, PID, watched dir) and the
-// token table.
+// writeStatus prints the block of the plan: "🌙 Token Refresh Daemon
+// 运行中", "PID: N" (while running), "📁 监控目录: ~/…/auth/", a blank
+// line and the token table; then the web page and a config.json that
+// could not be applied, which the plan's example predates.
 func writeStatus(f *Factory, lang i18n.Lang, st *ipc.Status) error {
 	var b strings.Builder
 	if st.Daemon.Running {
-		b.WriteString(i18n.T(lang, i18n.DaemonRunning, st.Daemon.PID))
+		b.WriteString(i18n.T(lang, i18n.DaemonRunning))
+		b.WriteByte('\n')
+		b.WriteString(i18n.T(lang, i18n.DaemonPID, st.Daemon.PID))
 	} else {
 		b.WriteString(i18n.T(lang, i18n.DaemonNotRunning))
 	}
 	b.WriteByte('\n')
-	b.WriteString(i18n.T(lang, i18n.WatchedDir, st.Daemon.AuthDir))
-	b.WriteByte('\n')
-	if st.Daemon.WebURL != "" {
-		b.WriteString(i18n.T(lang, i18n.WebURL, st.Daemon.WebURL))
-		b.WriteByte('\n')
-	}
-	if st.Daemon.ConfigError != "" {
-		b.WriteString(configErrorLine(lang, st.Daemon.ConfigError))
-		b.WriteByte('\n')
-	}
-	b.WriteByte('\n')
+	b.WriteString(i18n.T(lang, i18n.WatchedDir, termtext.Escape(abbreviateHome(st.Daemon.AuthDir, f.Env.UserHome))))
+	b.WriteString("\n\n")
 	if _, err := fmt.Fprint(f.IO.Out, b.String()); err != nil {
 		return err
 	}
@@ -111,9 +108,42 @@ func writeStatus(f *Factory, lang i18n.Lang, st *ipc.Status) error {
 	for i, t := range st.Tokens {
 		tokens[i] = t.Token
 	}
+	var err error
 	if len(tokens) == 0 {
-		_, err := fmt.Fprintln(f.IO.Out, i18n.T(lang, i18n.NoTokens, st.Daemon.AuthDir))
+		_, err = fmt.Fprintln(f.IO.Out, i18n.T(lang, i18n.NoTokens, termtext.Escape(st.Daemon.AuthDir)))
+	} else {
+		err = tokenTable(f.IO.Out, lang, tokens, f.Now(), f.location())
+	}
+	if err != nil {
 		return err
 	}
-	return tokenTable(f.IO.Out, lang, tokens, f.Now(), f.location())
+	var tail strings.Builder
+	if st.Daemon.WebURL != "" {
+		tail.WriteString(i18n.T(lang, i18n.WebURL, st.Daemon.WebURL) + "\n")
+	}
+	if st.Daemon.ConfigError != "" {
+		tail.WriteString(configErrorLine(lang, st.Daemon.ConfigError) + "\n")
+	}
+	if tail.Len() > 0 {
+		_, err = fmt.Fprint(f.IO.Out, "\n"+tail.String())
+	}
+	return err
+}
+
+// abbreviateHome writes a dir under the user's home as "~/…/", as the
+// plan prints the watched dir; a dir always ends in the separator.
+func abbreviateHome(dir, home string) string {
+	sep := string(filepath.Separator)
+	if home != "" {
+		home = filepath.Clean(home)
+		if dir == home {
+			dir = "~"
+		} else if rest, ok := strings.CutPrefix(dir, home+sep); ok {
+			dir = "~" + sep + rest
+		}
+	}
+	if !strings.HasSuffix(dir, sep) {
+		dir += sep
+	}
+	return dir
 }

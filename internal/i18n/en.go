@@ -19,9 +19,9 @@ var en = map[Key]string{
 	HeaderExpires:     "Expires",
 	HeaderRemaining:   "Remaining",
 
-	DaemonRunning:    "Token daemon: running (PID %d)",
-	DaemonNotRunning: "Token daemon: not running",
-	WatchedDir:       "Watched dir: %s",
+	DaemonRunning:    "🌙 Token Refresh Daemon running",
+	DaemonNotRunning: "🌙 Token Refresh Daemon not running",
+	WatchedDir:       "📁 Watched dir: %s",
 	WebURL:           "Web page: %s",
 
 	RemainDaysHours:    "%dd%dh",

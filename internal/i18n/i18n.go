@@ -44,7 +44,7 @@ const (
 	HeaderRemaining   Key = "header.remaining"
 
 	// Header lines of `status`.
-	DaemonRunning    Key = "daemon.running"    // %d: PID
+	DaemonRunning    Key = "daemon.running"    //
 	DaemonNotRunning Key = "daemon.notRunning" //
 	WatchedDir       Key = "daemon.watchedDir" // %s: auth dir
 	WebURL           Key = "daemon.webURL"     // %s: URL

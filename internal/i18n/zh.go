@@ -19,9 +19,9 @@ var zh = map[Key]string{
 	HeaderExpires:     "过期时间",
 	HeaderRemaining:   "剩余",
 
-	DaemonRunning:    "Token 守护进程：运行中（PID %d）",
-	DaemonNotRunning: "Token 守护进程：未运行",
-	WatchedDir:       "监控目录：%s",
+	DaemonRunning:    "🌙 Token Refresh Daemon 运行中",
+	DaemonNotRunning: "🌙 Token Refresh Daemon 未运行",
+	WatchedDir:       "📁 监控目录: %s",
 	WebURL:           "网页：%s",
 
 	RemainDaysHours:    "%d天%d小时",

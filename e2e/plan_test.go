@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The everyday basics of issue 10 point 17: --version from the build info,
@@ -89,4 +91,79 @@ func TestNamedConfigMustExist(t *testing.T) {
 	if r := h.run("token-daemon", "list"); r.code != 0 {
 		t.Errorf("default config.json absent: exit %d, stderr %q", r.code, r.stderr)
 	}
+}
+
+// Issue 10 point 18: alias set/rm, into config.json by the order-preserving
+// merge, with and without a running daemon; the token file is untouched.
+func TestAliasSetAndRemove(t *testing.T) {
+	h := newHome(t)
+	h.writeConfig("http://127.0.0.1:1", map[string]any{"tray": "off"})
+	token := `{"access_token":"at-alias","refresh_token":"rt-alias","email":"me@example.com","expires_at":4102444800000}`
+	h.writeToken("qwen-oauth-1.json", token)
+	configPath := filepath.Join(h.dir, "config.json")
+	before, _ := os.ReadFile(configPath)
+
+	aliasOf := func() string {
+		var out struct {
+			Tokens []struct{ File, Alias string }
+		}
+		if err := json.Unmarshal([]byte(h.mustRun("token-daemon", "list", "--json").stdout), &out); err != nil || len(out.Tokens) != 1 {
+			t.Fatalf("list --json: %v %+v", err, out)
+		}
+		return out.Tokens[0].Alias
+	}
+
+	// Without a daemon, by email.
+	r := h.mustRun("token-daemon", "alias", "set", "me@example.com", "工作账号")
+	if !strings.Contains(r.stdout, "qwen-oauth-1.json") || !strings.Contains(r.stdout, "工作账号") {
+		t.Errorf("alias set printed %q", r.stdout)
+	}
+	if got := aliasOf(); got != "工作账号" {
+		t.Errorf("alias after set: %q", got)
+	}
+	after, _ := os.ReadFile(configPath)
+	if !strings.HasPrefix(string(after), string(before[:strings.Index(string(before), `"tokenDaemon"`)])) || !strings.Contains(string(after), `"otherRouteCodexKey"`) {
+		t.Errorf("config.json lost what came before:\n%s", after)
+	}
+	if data, _ := os.ReadFile(filepath.Join(h.auth, "qwen-oauth-1.json")); string(data) != token {
+		t.Errorf("the token file changed: %s", data)
+	}
+
+	// Through a running daemon, by the new alias: status shows it at once.
+	h.mustRun("token-daemon", "start")
+	h.mustRun("token-daemon", "alias", "set", "工作账号", "work")
+	eventually(t, 10*time.Second, "the daemon to show the new alias", func() bool {
+		return daemonAlias(t, h, "qwen-oauth-1.json") == "work"
+	})
+	h.mustRun("token-daemon", "alias", "rm", "work")
+	eventually(t, 10*time.Second, "the daemon to drop the alias", func() bool {
+		return daemonAlias(t, h, "qwen-oauth-1.json") == ""
+	})
+	h.mustRun("token-daemon", "stop")
+	if got := aliasOf(); got != "" {
+		t.Errorf("alias after rm: %q", got)
+	}
+	if r := h.run("token-daemon", "alias", "set", "nobody", "x"); r.code != 3 || !strings.Contains(r.stderr, "nobody") {
+		t.Errorf("unknown name: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := h.run("--lang", "zh", "token-daemon", "alias", "--help"); !strings.Contains(r.stdout, "设置或删除") {
+		t.Errorf("zh help: %q", r.stdout)
+	}
+}
+
+// daemonAlias is the alias the running daemon shows for file.
+func daemonAlias(t *testing.T, h *home, file string) string {
+	t.Helper()
+	var st struct {
+		Tokens []struct{ File, Alias string }
+	}
+	if err := json.Unmarshal([]byte(h.mustRun("token-daemon", "status", "--json").stdout), &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range st.Tokens {
+		if tok.File == file {
+			return tok.Alias
+		}
+	}
+	return "?"
 }

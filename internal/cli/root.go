@@ -29,6 +29,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		return usageError(f, c, err)
 	})
 	root.AddCommand(NewCmdTokenDaemon(f), NewCmdServer(f))
+	installLocalizedHelp(f, root)
 	// cobra adds `completion` only at Execute; add it now so that an unknown
 	// shell is an error, not its help and exit 0.
 	root.InitDefaultCompletionCmd()
@@ -78,6 +79,7 @@ func tokenDaemonCommands(f *Factory) []*cobra.Command {
 		NewCmdTray(f),
 		NewCmdUI(f),
 		NewCmdToken(f),
+		NewCmdAlias(f),
 		NewCmdInstall(f), NewCmdUninstall(f), NewCmdNotify(f),
 	}
 }

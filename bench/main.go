@@ -362,7 +362,7 @@ func (h *home) idleAndLatency(idle time.Duration, changes int, add func(row)) er
 	if err != nil {
 		return err
 	}
-	latencyRows("event stream", lat, "", add)
+	latencyRows("event stream", lat, 0, add)
 	polled, err := h.changeLatencyPolled(changes)
 	if err != nil {
 		return err
@@ -371,7 +371,7 @@ func (h *home) idleAndLatency(idle time.Duration, changes int, add func(row)) er
 	if err != nil {
 		return err
 	}
-	latencyRows("GET /v1/status polled back to back", polled, fmt.Sprintf(" (floor: one status round trip, %s)", ms(floor)), add)
+	latencyRows("GET /v1/status (1000 tokens) polled back to back", polled, floor, add)
 
 	for _, args := range [][]string{{"status", "--json"}, {"status"}} {
 		var runs []time.Duration

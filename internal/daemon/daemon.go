@@ -111,7 +111,7 @@ type Daemon struct {
 	// at first sight of their file.
 	loadedPending map[string]*pendingWrite
 	afterAnswer   func(file string)
-	retryReads    map[string]bool // names whose read failed for a passing reason; guarded by chMu
+	retryReads    map[string]bool  // names whose read failed for a passing reason; guarded by chMu
 	holds         map[string]*hold // files read as invalid, waiting for quiet (hold.go)
 
 	history map[string][]Attempt // last refresh attempts by file name; guarded by mu

@@ -362,10 +362,16 @@ func (h *home) idleAndLatency(idle time.Duration, changes int, add func(row)) er
 	if err != nil {
 		return err
 	}
-	slices.Sort(lat)
-	p50, p99 := lat[len(lat)/2], lat[(len(lat)*99+99)/100-1]
-	add(row{fmt.Sprintf("external change → new state over the API, median of %d", len(lat)), ms(p50), "—", "—"})
-	add(row{fmt.Sprintf("external change → new state over the API, p99 of %d", len(lat)), ms(p99), "< 500 ms", met(p99 < 500*time.Millisecond)})
+	latencyRows("event stream", lat, 0, add)
+	polled, err := h.changeLatencyPolled(changes)
+	if err != nil {
+		return err
+	}
+	floor, err := h.pollFloor(changes)
+	if err != nil {
+		return err
+	}
+	latencyRows("GET /v1/status (1000 tokens) polled back to back", polled, floor, add)
 
 	for _, args := range [][]string{{"status", "--json"}, {"status"}} {
 		var runs []time.Duration

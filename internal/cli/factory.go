@@ -16,6 +16,7 @@ import (
 	"github.com/routecodex/token-daemon/internal/daemon"
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/ipc"
+	"github.com/routecodex/token-daemon/internal/watch"
 )
 
 // IOStreams are a command's standard streams.
@@ -175,5 +176,6 @@ func (s *Settings) CoreConfig() daemon.Config {
 		PerProvider:    4, // DESIGN.md section 4
 		FileOptions:    c.FileOptions(),
 		NotifySuccess:  c.Notification.NotifySuccess,
+		Quiet:          watch.DefaultDebounce, // a half-written file waits as long as a burst
 	}
 }

@@ -30,6 +30,9 @@ type Config struct {
 	// RequestTimeout bounds how long shutdown waits for a token request
 	// already sent (default 30s); such a request is never cancelled sooner.
 	RequestTimeout time.Duration
+	// Quiet is how long a file that stopped parsing may stay so before it is
+	// published as invalid; default DefaultQuiet.
+	Quiet time.Duration
 }
 
 // Providers finds the provider of a file.

@@ -111,7 +111,8 @@ type Daemon struct {
 	// at first sight of their file.
 	loadedPending map[string]*pendingWrite
 	afterAnswer   func(file string)
-	retryReads    map[string]bool // names whose read failed for a passing reason; guarded by chMu
+	retryReads    map[string]bool  // names whose read failed for a passing reason; guarded by chMu
+	holds         map[string]*hold // files read as invalid, waiting for quiet (hold.go)
 
 	history map[string][]Attempt // last refresh attempts by file name; guarded by mu
 	brk     broker               // token broker: access log, usage counters (broker.go)
@@ -151,6 +152,9 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
+	if cfg.Quiet <= 0 {
+		cfg.Quiet = DefaultQuiet
+	}
 	d := &Daemon{
 		cfg:         cfg,
 		clock:       deps.Clock,
@@ -166,6 +170,7 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 		retryReads:  map[string]bool{},
 		afterAnswer: deps.AfterAnswer,
 		entries:     map[string]*entry{},
+		holds:       map[string]*hold{},
 		subs:        map[int]chan Event{},
 		limits:      newLimiter(cfg.MaxConcurrent, cfg.PerProvider),
 	}
@@ -230,8 +235,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.runDue(now)
 		var timerC <-chan time.Time
 		d.mu.Lock()
-		if next := d.heap.peek(); next != nil {
-			timer.Reset(next.due.Sub(now))
+		d.askHeldLocked(now)
+		next, ok := d.nextHoldLocked()
+		if e := d.heap.peek(); e != nil && (!ok || e.due.Before(next)) {
+			next, ok = e.due, true
+		}
+		if ok {
+			timer.Reset(next.Sub(now))
 			timerC = timer.C()
 		} else {
 			timer.Stop()

@@ -158,6 +158,10 @@ func (d *Daemon) apply(name string, f *tokenfile.File, gen uint64, known bool) {
 		d.requeue(name)
 		return
 	}
+	if d.holdLocked(name, e, f, now) {
+		d.signal() // the loop sets its timer for the end of the quiet
+		return
+	}
 	if e != nil && e.flight != nil {
 		d.applyInFlightLocked(e, f, now)
 		return

@@ -1,7 +1,9 @@
 // Package watch tells the daemon which token files changed on disk. It is an
 // adapter: fsnotify events on the auth directory become calls of a callback
-// with a base name, debounced per name, so that a burst of writes to one file
-// (an editor, RouteCodex's own refresh) gives one call.
+// with a base name: at once on the first event of a burst, so that an atomic
+// replace is picked up in milliseconds, and once more after the burst is
+// quiet if more events followed, so that a burst of writes to one file (an
+// editor, a slow in-place writer) gives at most two calls, not one per event.
 package watch
 
 import (
@@ -20,8 +22,8 @@ import (
 	"github.com/routecodex/token-daemon/internal/tokenfile"
 )
 
-// DefaultDebounce is the quiet time after the last event of a name before
-// the name is reported.
+// DefaultDebounce is the quiet time after the last event of a name that ends
+// its burst; the events after the first are reported then, in one call.
 const DefaultDebounce = 100 * time.Millisecond
 
 // maxDelayFactor bounds how long a name that keeps changing is held back: at
@@ -31,7 +33,7 @@ const maxDelayFactor = 10
 
 // Options tune Run. The zero value is usable.
 type Options struct {
-	// Debounce is the quiet time per name before onChange; 0 means
+	// Debounce is the quiet time per name that ends a burst; 0 means
 	// DefaultDebounce.
 	Debounce time.Duration
 	// Logger receives watcher errors; nil discards them.
@@ -47,7 +49,11 @@ type Options struct {
 }
 
 // Run watches dir until ctx ends and calls onChange with the base name of
-// every token file that was created, written, removed, renamed or chmod-ed.
+// every token file that was created, written, removed, renamed or chmod-ed:
+// on the first event of a burst at once, and, if more events of that name
+// came, once more when the burst is over (Debounce after its last event, at
+// most 10×Debounce after its first). The second call may see a half-written
+// file no more than the first one: the reader decides what to make of it.
 // onChange("") asks for a full rescan: it is called when dir appears (it may
 // not exist yet, or be deleted and re-created: then its nearest existing
 // ancestor is watched until it is back), when dir disappears, and after the
@@ -93,8 +99,11 @@ func Run(ctx context.Context, dir string, opts Options, onChange func(name strin
 	return w.loop(ctx)
 }
 
+// pendingName is a burst in progress: reported at first, and again at its
+// end if more is set.
 type pendingName struct {
 	first, last time.Time
+	more        bool
 }
 
 type watcher struct {
@@ -247,10 +256,15 @@ func (w *watcher) note(name string, now time.Time) {
 	p, ok := w.pending[name]
 	if !ok {
 		p.first = now
+	} else {
+		p.more = true
 	}
 	p.last = now
 	w.pending[name] = p
 	w.schedule(now)
+	if !ok {
+		w.onChange(name)
+	}
 }
 
 func (w *watcher) due(p pendingName) time.Time {
@@ -276,7 +290,8 @@ func (w *watcher) schedule(now time.Time) {
 	w.timer.Reset(max(next.Sub(now), 0))
 }
 
-// flush reports every name whose quiet time is over, oldest change first.
+// flush ends every burst whose quiet time is over, oldest change first, and
+// reports those that had events after their first.
 func (w *watcher) flush(now time.Time) {
 	var due []string
 	for name, p := range w.pending {
@@ -286,8 +301,11 @@ func (w *watcher) flush(now time.Time) {
 	}
 	slices.SortFunc(due, func(a, b string) int { return w.due(w.pending[a]).Compare(w.due(w.pending[b])) })
 	for _, name := range due {
+		more := w.pending[name].more
 		delete(w.pending, name)
-		w.onChange(name)
+		if more {
+			w.onChange(name)
+		}
 	}
 	w.schedule(now)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -199,27 +200,66 @@ func TestRunRenameReportsBothNames(t *testing.T) {
 	}
 }
 
-func TestRunDebouncesBurstPerName(t *testing.T) {
+func TestRunReportsBurstAtFirstEventAndOnceAfterQuiet(t *testing.T) {
 	dir := t.TempDir()
 	// A long quiet time keeps a loaded machine's pauses inside one burst.
 	h := start(t, dir, Options{Debounce: 300 * time.Millisecond, Skip: simpleSkip})
+	writeFile(t, filepath.Join(dir, "a.json"), `{"n":0}`)
+	// The first event is reported at once, long before the quiet time ends.
+	if got := h.next(); got != "a.json" {
+		t.Fatalf("first call %q, want a.json", got)
+	}
 	for i := range 50 {
 		for _, name := range []string{"a.json", "b.json"} {
 			writeFile(t, filepath.Join(dir, name), fmt.Sprintf(`{"n":%d}`, i))
 		}
 	}
-	// A later sentinel: every earlier name is due before it and names are
-	// reported in due order, so when it arrives all calls of the burst
-	// have been made.
+	// A later sentinel (created and written: two events, so two calls):
+	// every earlier burst ends before it and bursts end in due order, so
+	// when its second call arrives all calls of the burst have been made.
 	writeFile(t, filepath.Join(dir, "z-sentinel.json"), "{}")
-	got := h.until("z-sentinel.json")
+	got := []string{"a.json"}
+	for seen := 0; seen < 2; {
+		name := h.next()
+		got = append(got, name)
+		if name == "z-sentinel.json" {
+			seen++
+		}
+	}
 	t.Logf("calls %v", got)
 	count := map[string]int{}
 	for _, name := range got {
 		count[name]++
 	}
-	if count["a.json"] != 1 || count["b.json"] != 1 || len(count) != 3 {
-		t.Fatalf("calls %v, want one each for a.json, b.json and the sentinel", got)
+	if count["a.json"] != 2 || count["b.json"] != 2 || len(count) != 3 {
+		t.Fatalf("calls %v, want two each (first event, end of burst) for a.json, b.json and the sentinel", got)
+	}
+}
+
+func TestRunSingleEventIsReportedOnce(t *testing.T) {
+	dir := t.TempDir()
+	h := start(t, dir, Options{Debounce: 20 * time.Millisecond, Skip: simpleSkip})
+	writeFile(t, filepath.Join(dir, ".a.tmp"), `{"n":1}`)
+	if err := os.Rename(filepath.Join(dir, ".a.tmp"), filepath.Join(dir, "a.json")); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.next(); got != "a.json" {
+		t.Fatalf("first call %q, want a.json", got)
+	}
+	// A later file, created and written (two events, two calls): its
+	// burst ends after a.json's, so a second call for a.json would come
+	// before b.json's second.
+	writeFile(t, filepath.Join(dir, "b.json"), "{}")
+	got := []string{"a.json"}
+	for n := 0; n < 2; {
+		name := h.next()
+		got = append(got, name)
+		if name == "b.json" {
+			n++
+		}
+	}
+	if !slices.Equal(got, []string{"a.json", "b.json", "b.json"}) {
+		t.Fatalf("calls %v, want a.json once (a rename is one event), b.json twice", got)
 	}
 }
 

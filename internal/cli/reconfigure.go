@@ -49,8 +49,12 @@ func newLiveCore(f *Factory, s *Settings, logger *slog.Logger, notifier daemon.N
 	live := newLiveProviders(registry)
 	cfg := s.CoreConfig()
 	cfg.FileOptions = fileOptions(s, registry)
+	// As newCore: a request already sent is waited for this long at
+	// shutdown, and the kill test's hold after an answer.
+	cfg.RequestTimeout = tokenRequestTimeout
 	core, err := daemon.New(cfg, daemon.Deps{
 		Clock: daemon.SystemClock(), Providers: live, Notifier: notifier, Logger: logger,
+		AfterAnswer: testHoldAfterAnswer(f.getenv),
 	})
 	if err != nil {
 		return nil, nil, err

@@ -539,6 +539,11 @@ func (s *Server) createNew(ctx context.Context, f *flow, u tokenfile.Update, acc
 			warn = s.t("auth.warnProject", shorten(err.Error()))
 		}
 	}
+	// A first login may come before the auth dir exists.
+	if err := os.MkdirAll(s.o.AuthDir, 0o700); err != nil {
+		s.fail(f, reasonWrite, err)
+		return
+	}
 	var name string
 	for range 5 { // another writer may take the same name meanwhile
 		n, err := s.nextName(f.provider, f.alias)

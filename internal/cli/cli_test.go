@@ -193,11 +193,18 @@ func TestListMissingAuthDir(t *testing.T) {
 	if err := os.Remove(te.auth); err != nil {
 		t.Fatal(err)
 	}
-	// No <home>/auth and no ~/.rcc/auth: the default location is reported.
+	// No <home>/auth and no ~/.rcc/auth: a first run, an empty list.
+	if err := run(t, f, "token-daemon", "list", "--lang", "en"); err != nil {
+		t.Fatal(err)
+	}
+	if want := "No token files in " + te.auth + "/.\n"; te.out.String() != want {
+		t.Errorf("got %q, want %q", te.out, want)
+	}
+	// An auth dir the user named must exist.
+	f, _ = newTestFactory(t, nil, `{"tokenDaemon": {"authDir": "nowhere"}}`)
 	err := run(t, f, "token-daemon", "list", "--lang", "en")
-	want := "auth dir " + te.auth + " (from default location) does not exist"
-	if err == nil || err.Error() != want {
-		t.Errorf("got %v, want %s", err, want)
+	if err == nil || !strings.Contains(err.Error(), "nowhere (from config tokenDaemon.authDir) does not exist") {
+		t.Errorf("got %v, want the named dir reported", err)
 	}
 }
 
@@ -333,7 +340,7 @@ func TestLanguageFromConfig(t *testing.T) {
 	if err := run(t, f, "token-daemon", "list"); err != nil {
 		t.Fatal(err)
 	}
-	if want := i18n.T(i18n.ZH, i18n.NoTokens, te.auth) + "\n"; te.out.String() != want {
+	if want := i18n.T(i18n.ZH, i18n.NoTokens, te.auth+"/") + "\n"; te.out.String() != want {
 		t.Errorf("got %q, want %q", te.out, want)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/ipc"
+	"github.com/routecodex/token-daemon/internal/termtext"
 )
 
 // ListOptions are the flags of `token-daemon list`.
@@ -77,7 +78,7 @@ func runList(ctx context.Context, f *Factory, opts *ListOptions) error {
 		return writeJSON(f, ipc.List{Tokens: tokens})
 	}
 	if len(tokens) == 0 {
-		msg := i18n.T(s.Lang, i18n.NoTokens, s.Paths.AuthDir)
+		msg := i18n.T(s.Lang, i18n.NoTokens, termtext.Escape(abbreviateHome(s.Paths.AuthDir, f.Env.UserHome)))
 		if opts.Expiring {
 			msg = i18n.T(s.Lang, i18n.NoExpiringTokens, flt.Within)
 		}

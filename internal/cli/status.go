@@ -108,13 +108,9 @@ func writeStatus(f *Factory, lang i18n.Lang, st *ipc.Status) error {
 	for i, t := range st.Tokens {
 		tokens[i] = t.Token
 	}
-	var err error
-	if len(tokens) == 0 {
-		_, err = fmt.Fprintln(f.IO.Out, i18n.T(lang, i18n.NoTokens, termtext.Escape(st.Daemon.AuthDir)))
-	} else {
-		err = tokenTable(f.IO.Out, lang, tokens, f.Now(), f.location())
-	}
-	if err != nil {
+	// No tokens (a first run): the table's header alone, as the plan's
+	// block always ends in the table.
+	if err := tokenTable(f.IO.Out, lang, tokens, f.Now(), f.location()); err != nil {
 		return err
 	}
 	var tail strings.Builder
@@ -125,9 +121,10 @@ func writeStatus(f *Factory, lang i18n.Lang, st *ipc.Status) error {
 		tail.WriteString(configErrorLine(lang, st.Daemon.ConfigError) + "\n")
 	}
 	if tail.Len() > 0 {
-		_, err = fmt.Fprint(f.IO.Out, "\n"+tail.String())
+		_, err := fmt.Fprint(f.IO.Out, "\n"+tail.String())
+		return err
 	}
-	return err
+	return nil
 }
 
 // abbreviateHome writes a dir under the user's home as "~/…/", as the

@@ -18,6 +18,11 @@ import (
 // of every token file at now, sorted by file name.
 func scanStates(s *Settings, now time.Time) ([]daemon.TokenState, error) {
 	files, err := tokenfile.Scan(s.Paths.AuthDir, s.Config.FileOptions())
+	if errors.Is(err, fs.ErrNotExist) && s.Paths.AuthDirFrom == config.AuthDirDefault {
+		// A first run: no account yet. A dir the user named (env, config)
+		// that does not exist is an error instead.
+		return nil, nil
+	}
 	if err != nil {
 		return nil, authDirError(s.Lang, s.Paths, err)
 	}

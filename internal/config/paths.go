@@ -110,8 +110,11 @@ func AuthDir(env Env, configPath string, cfg *TokenDaemon) (dir, from string) {
 			return rcc, "~/.rcc/auth"
 		}
 	}
-	return def, "default location"
+	return def, AuthDirDefault
 }
+
+// AuthDirDefault is the AuthDirFrom of <home>/auth, the default location.
+const AuthDirDefault = "default location"
 
 // Resolve finds the config file, loads it and resolves every path. The
 // configFlag is the --config value ("" when not given). On a config error

@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"errors"
+	"io/fs"
 	"path/filepath"
 	"time"
 
@@ -62,6 +64,11 @@ func (d *Daemon) rescan() {
 	}
 	d.mu.Unlock()
 	files, err := tokenfile.Scan(d.cfg.AuthDir, d.fileOptions())
+	if errors.Is(err, fs.ErrNotExist) {
+		// No auth dir (yet): a first run, or it was removed. No files;
+		// the watcher waits for the dir to appear.
+		files, err = nil, nil
+	}
 	if err != nil {
 		d.log.Error("scan auth dir", "dir", d.cfg.AuthDir, "err", err)
 		return

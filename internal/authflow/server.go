@@ -120,10 +120,13 @@ func New(o Options) *Server {
 // ephemeral port (FellBack then reports true).
 func (s *Server) Listen() (net.Listener, error) {
 	var firstErr error
-	for _, p := range s.o.Ports {
+	for i, p := range s.o.Ports {
 		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
 		if err == nil {
 			s.setPort(ln, false)
+			if i > 0 {
+				s.o.Logger.Warn("callback port taken, using the next one", "taken", s.o.Ports[0], "port", p, "url", s.BaseURL())
+			}
 			return ln, nil
 		}
 		if firstErr == nil {
@@ -136,7 +139,7 @@ func (s *Server) Listen() (net.Listener, error) {
 	}
 	s.setPort(ln, len(s.o.Ports) > 0)
 	if s.FellBack() {
-		s.o.Logger.Warn("callback ports taken, using an ephemeral port", "ports", s.o.Ports, "url", s.BaseURL())
+		s.o.Logger.Warn("callback ports taken, using an ephemeral port", "taken", s.o.Ports, "port", s.Port(), "url", s.BaseURL())
 	}
 	return ln, nil
 }
@@ -156,13 +159,21 @@ func (s *Server) FellBack() bool {
 	return s.fellBack
 }
 
-// FallbackMessage is the sentence the CLI shows when FellBack is true
-// ("" otherwise), e.g. "Port 38421 is taken; the sign-in pages use …".
+// FallbackMessage is the sentence the CLI shows when the server does not
+// listen on the first configured port ("" otherwise), e.g. "Port 38421 is
+// taken; the sign-in pages use http://127.0.0.1:38422 instead.".
 func (s *Server) FallbackMessage() string {
-	if !s.FellBack() || len(s.o.Ports) == 0 {
+	if port := s.Port(); port == 0 || len(s.o.Ports) == 0 || port == s.o.Ports[0] {
 		return ""
 	}
 	return i18n.T(s.defaultLang(), i18n.AuthPortFallback, s.o.Ports[0], s.BaseURL())
+}
+
+// Port is the port the server listens on (0 before Listen).
+func (s *Server) Port() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.port
 }
 
 // BaseURL is http://127.0.0.1:PORT ("" before Listen).

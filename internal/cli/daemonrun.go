@@ -140,9 +140,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	if err != nil {
 		return err
 	}
-	if pages.FellBack() {
-		logger.Warn(pages.FallbackMessage())
-	}
+	// A port other than the first is logged by the pages themselves.
 
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()

@@ -71,7 +71,11 @@ func runLogin(ctx context.Context, f *Factory, opts *LoginOptions) error {
 	if out.Error != "" {
 		return errors.New(i18n.T(s.Lang, i18n.LoginFailed, termtext.Escape(out.Error)))
 	}
-	_, err = fmt.Fprintln(f.IO.Out, i18n.T(s.Lang, i18n.LoginDone, termtext.Escape(out.File), termtext.Escape(out.Account)))
+	done := i18n.T(s.Lang, i18n.LoginDone, termtext.Escape(out.File), termtext.Escape(out.Account))
+	if out.Account == "" { // qwen's device login names no account
+		done = i18n.T(s.Lang, i18n.LoginDoneFile, termtext.Escape(out.File))
+	}
+	_, err = fmt.Fprintln(f.IO.Out, done)
 	return err
 }
 
@@ -120,8 +124,8 @@ func loginInProcess(ctx context.Context, f *Factory, s *Settings, req ipc.LoginR
 		if err != nil {
 			return err
 		}
-		if pages.FellBack() {
-			fmt.Fprintln(f.IO.ErrOut, pages.FallbackMessage())
+		if msg := pages.FallbackMessage(); msg != "" {
+			fmt.Fprintln(f.IO.ErrOut, msg)
 		}
 		serveCtx, stop := context.WithCancel(ctx)
 		served := make(chan error, 1)

@@ -430,3 +430,41 @@ func TestQwenDeviceLoginAndPortFallback(t *testing.T) {
 	}
 	noSecrets(t, "the daemon log", log, "QDEV-AT-SECRETVALUE", "QDEV-RT-SECRETVALUE")
 }
+
+// Point 4 (and 6): config errors are one sentence in the user's language:
+// a config file named by --config or ROUTECODEX_CONFIG that is not there,
+// and a bad value.
+func TestConfigErrorsInBothLanguages(t *testing.T) {
+	h := newHome(t)
+	missing := filepath.Join(h.dir, "nope", "config.json")
+	words := map[string]string{"en": "does not exist", "zh": "指定的配置文件不存在"}
+	for _, lang := range []string{"en", "zh"} {
+		for _, args := range [][]string{
+			{"--config", missing, "token-daemon", "list"},
+			{"token-daemon", "start", "--config", missing},
+		} {
+			r := h.inLang(lang, args...)
+			if r.code != 1 || r.stdout != "" {
+				t.Errorf("%s %v: exit %d, stdout %q; want 1 and nothing", lang, args, r.code, r.stdout)
+			}
+			oneLine(t, lang+" "+strings.Join(args, " "), r.stderr, missing, words[lang])
+		}
+	}
+	if h.pid() != 0 {
+		t.Error("a daemon started with a missing config file")
+	}
+	cfg := filepath.Join(h.dir, "config.json")
+	if err := os.WriteFile(cfg, []byte(`{"tokenDaemon": {"refreshAheadMinutes": "soon"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string]string{
+		"en": cfg + ": tokenDaemon.refreshAheadMinutes: must be a whole number from 1 to 1440",
+		"zh": cfg + "：tokenDaemon.refreshAheadMinutes：必须是 1 到 1440 之间的整数",
+	} {
+		r := h.inLang(lang, "token-daemon", "list")
+		if r.code != 1 {
+			t.Errorf("%s: bad config: exit %d", lang, r.code)
+		}
+		oneLine(t, lang+" bad config", r.stderr, want)
+	}
+}

@@ -95,6 +95,10 @@ func (f *Factory) Settings() (*Settings, error) {
 		return nil, err
 	}
 	paths, cfg, err := config.Resolve(f.Env, f.ConfigFlag)
+	var cfgErr *config.Error
+	if errors.As(err, &cfgErr) {
+		return nil, &wordedError{msg: cfgErr.Text(lang), err: err} // in the user's language
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -179,3 +183,13 @@ func (s *Settings) CoreConfig() daemon.Config {
 		Quiet:          watch.DefaultDebounce, // a half-written file waits as long as a burst
 	}
 }
+
+// wordedError is err as the user reads it (in their language), still
+// matching errors.As and errors.Is on err.
+type wordedError struct {
+	msg string
+	err error
+}
+
+func (e *wordedError) Error() string { return e.msg }
+func (e *wordedError) Unwrap() error { return e.err }

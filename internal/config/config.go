@@ -174,18 +174,59 @@ type Error struct {
 	Key    string // key path; "" for a syntax error
 	Line   int    // 1-based line of a syntax error, else 0
 	Column int
-	Msg    string
+	Msg    string // the problem in English
+	// What is the catalog key of the problem and Args its arguments, so
+	// that Text words it in another language; "" when the catalogs do not
+	// have it (Msg is then shown as it is).
+	What i18n.Key
+	Args []any
 }
 
-func (e *Error) Error() string {
+func (e *Error) Error() string { return e.Text(i18n.EN) }
+
+// Text is the message in lang. English is Msg as it is (with any
+// decoder's detail); another language words What from the catalogs and
+// leaves such English details out.
+func (e *Error) Text(lang i18n.Lang) string {
+	problem := e.Msg
+	if lang != i18n.EN && e.What != "" {
+		if _, ok := i18n.Lookup(lang, e.What); ok {
+			args := make([]any, len(e.Args))
+			for i, a := range e.Args {
+				args[i] = a
+				if s, ok := a.(string); ok {
+					if w, ok := i18n.Lookup(lang, msgKey(s)); ok {
+						args[i] = w // "port numbers" in "must be an array of %s"
+					}
+				}
+			}
+			problem = i18n.T(lang, e.What, args...)
+		}
+	}
 	switch {
 	case e.Key != "":
-		return fmt.Sprintf("%s: %s: %s", e.File, e.Key, e.Msg)
+		return i18n.T(lang, i18n.CfgAt, e.File, e.Key, problem)
 	case e.Line > 0:
-		return fmt.Sprintf("%s: line %d, column %d: %s", e.File, e.Line, e.Column, e.Msg)
+		return i18n.T(lang, i18n.CfgAtLine, e.File, e.Line, e.Column, problem)
 	default:
-		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+		return i18n.T(lang, i18n.CfgInFile, e.File, problem)
 	}
+}
+
+// msgKey is the catalog key of an English message format, gettext style
+// ("config: must be true or false"), so that every d.fail format, in any
+// file of this package, is worded by adding it to internal/i18n/config.go.
+func msgKey(format string) i18n.Key { return i18n.Key("config: " + format) }
+
+// newError is the *Error of an English message format and its arguments.
+func newError(file, key, format string, args ...any) *Error {
+	return &Error{File: file, Key: key, Msg: fmt.Sprintf(format, args...), What: msgKey(format), Args: args}
+}
+
+// notJSON is the *Error of data that does not decode, with the decoder's
+// English detail.
+func notJSON(file string, line, col int, detail string) *Error {
+	return &Error{File: file, Line: line, Column: col, Msg: "not valid JSON: " + detail, What: msgKey("not valid JSON")}
 }
 
 // Load reads the tokenDaemon block of the config file at path. A missing
@@ -209,13 +250,13 @@ func Parse(path string, data []byte) (*TokenDaemon, error) {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			line, col := position(data, se.Offset)
-			return nil, &Error{File: path, Line: line, Column: col, Msg: "not valid JSON: " + se.Error()}
+			return nil, notJSON(path, line, col, se.Error())
 		}
-		return nil, &Error{File: path, Msg: "not valid JSON: " + err.Error()}
+		return nil, notJSON(path, 0, 0, err.Error())
 	}
 	root, ok := top.(map[string]any)
 	if !ok {
-		return nil, &Error{File: path, Msg: "must hold a JSON object"}
+		return nil, newError(path, "", "must hold a JSON object")
 	}
 	cfg := Default()
 	if _, ok := root["tokenDaemon"]; !ok {
@@ -223,7 +264,7 @@ func Parse(path string, data []byte) (*TokenDaemon, error) {
 	}
 	var rawRoot map[string]json.RawMessage
 	if err := json.Unmarshal(data, &rawRoot); err != nil {
-		return nil, &Error{File: path, Msg: "not valid JSON: " + err.Error()}
+		return nil, notJSON(path, 0, 0, err.Error())
 	}
 	d := &decoder{file: path}
 	if err := d.tokenDaemon(rawRoot["tokenDaemon"], cfg); err != nil {
@@ -249,7 +290,7 @@ func position(data []byte, offset int64) (line, col int) {
 type decoder struct{ file string }
 
 func (d *decoder) fail(key, format string, args ...any) error {
-	return &Error{File: d.file, Key: key, Msg: fmt.Sprintf(format, args...)}
+	return newError(d.file, key, format, args...)
 }
 
 // member is one key of a JSON object, in document order.

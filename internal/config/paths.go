@@ -127,7 +127,7 @@ func Resolve(env Env, configFlag string) (Paths, *TokenDaemon, error) {
 	// silently running on the defaults would hide a typo in the path.
 	if configFlag != "" || env.get(EnvConfig) != "" {
 		if _, err := os.Stat(p.Config); errors.Is(err, fs.ErrNotExist) {
-			return p, nil, &Error{File: p.Config, Msg: "the config file given by --config or " + EnvConfig + " does not exist"}
+			return p, nil, newError(p.Config, "", "the config file given by --config or ROUTECODEX_CONFIG does not exist")
 		}
 	}
 	cfg, err := Load(p.Config)

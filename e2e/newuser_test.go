@@ -468,3 +468,72 @@ func TestConfigErrorsInBothLanguages(t *testing.T) {
 		oneLine(t, lang+" bad config", r.stderr, want)
 	}
 }
+
+// Point 4: --help of the root and of every command is in Chinese under a
+// zh locale (cobra's words too), in English otherwise.
+func TestHelpInBothLanguages(t *testing.T) {
+	h := newHome(t)
+	commands := [][]string{
+		{"--help"}, {"help"}, {"token-daemon", "--help"}, {"help", "token-daemon", "list"},
+		{"token-daemon", "start", "--help"}, {"token-daemon", "stop", "--help"},
+		{"token-daemon", "status", "--help"}, {"token-daemon", "list", "--help"},
+		{"token-daemon", "refresh", "--help"}, {"token-daemon", "login", "--help"},
+		{"token-daemon", "tray", "--help"}, {"token-daemon", "ui", "--help"},
+		{"token-daemon", "alias", "--help"}, {"token-daemon", "alias", "set", "--help"},
+		{"token-daemon", "alias", "rm", "--help"}, {"token-daemon", "token", "--help"},
+		{"token-daemon", "install", "--help"}, {"token-daemon", "uninstall", "--help"},
+		{"token-daemon", "notify", "--help"}, {"token-daemon", "notify", "test", "--help"},
+		{"completion", "zsh", "--help"}, {"completion", "fish", "--help"}, {"completion", "powershell", "--help"},
+		{"start", "--help"}, {"completion", "--help"}, {"completion", "bash", "--help"},
+	}
+	// English words of cobra and of our catalogs that must not be in a
+	// Chinese help text.
+	english := []string{"Usage:", "Flags:", "Available Commands", "help for", "[flags]", "[command]",
+		"Use \"", "config file", "language of the output", "Generate", "token daemon", "the ", "(default"}
+	for _, args := range commands {
+		zh := h.inLang("zh", args...)
+		if zh.code != 0 || zh.stderr != "" {
+			t.Errorf("zh %v: exit %d, stderr %q", args, zh.code, zh.stderr)
+		}
+		if !strings.Contains(zh.stdout, "用法：") || !strings.Contains(zh.stdout, "显示") {
+			t.Errorf("zh %v: not Chinese:\n%s", args, zh.stdout)
+		}
+		for _, w := range english {
+			if strings.Contains(zh.stdout, w) {
+				t.Errorf("zh %v: English %q in:\n%s", args, w, zh.stdout)
+			}
+		}
+		en := h.inLang("en", args...)
+		if en.code != 0 || !strings.Contains(en.stdout, "Usage:") || !strings.Contains(en.stdout, "help for") {
+			t.Errorf("en %v: exit %d:\n%s", args, en.code, en.stdout)
+		}
+		if strings.ContainsAny(en.stdout, "用法选项显示") {
+			t.Errorf("en %v: Chinese in:\n%s", args, en.stdout)
+		}
+	}
+	// --lang wins over the locale.
+	if r := h.inLang("zh", "token-daemon", "--help", "--lang", "en"); !strings.Contains(r.stdout, "Usage:") {
+		t.Errorf("--lang en under a zh locale:\n%s", r.stdout)
+	}
+}
+
+// --version in both languages, from the build info (commit and date are
+// "unknown" in a build without VCS stamps, as in a git worktree).
+func TestVersionInBothLanguages(t *testing.T) {
+	h := newHome(t)
+	for lang, re := range map[string]*regexp.Regexp{
+		"en": regexp.MustCompile(`^routecodex \S+ \(commit \S+, built \S+\)\n$`),
+		"zh": regexp.MustCompile(`^routecodex \S+（提交 \S+，构建于 \S+）\n$`),
+	} {
+		for _, args := range [][]string{{"--version"}, {"-v"}, {"--lang", lang, "--version"}} {
+			if r := h.inLang(lang, args...); r.code != 0 || !re.MatchString(r.stdout) {
+				t.Errorf("%s %v: exit %d, %q", lang, args, r.code, r.stdout)
+			}
+		}
+	}
+	// Completions carry the descriptions in the user's language.
+	r := h.inLang("zh", "__complete", "token-daemon", "l")
+	if !strings.Contains(r.stdout, "list\t列出认证目录中的 Token 文件") || !strings.Contains(r.stdout, "login\t") {
+		t.Errorf("__complete token-daemon l:\n%s", r.stdout)
+	}
+}

@@ -28,18 +28,17 @@ type ListOptions struct {
 func NewCmdList(f *Factory) *cobra.Command {
 	opts := &ListOptions{}
 	cmd := &cobra.Command{
-		Use:   "list [--expiring [--within 2h]] [--provider P] [--json]",
-		Short: "List the token files of the auth dir (works without the daemon)",
-		Args:  cobra.NoArgs,
+		Use:  "list [--expiring [--within 2h]] [--provider P] [--json]",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.withinSet = cmd.Flags().Changed("within")
 			return runList(cmd.Context(), f, opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.Expiring, "expiring", false, "only files that have stopped working or expire within the window")
-	cmd.Flags().StringVar(&opts.Within, "within", "", "window of --expiring, a duration such as 2h or 90m (default refreshAheadMinutes)")
-	cmd.Flags().StringVar(&opts.Provider, "provider", "", "only files of this provider")
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, `print {"tokens":[…]} as JSON`)
+	cmd.Flags().BoolVar(&opts.Expiring, "expiring", false, "")
+	cmd.Flags().StringVar(&opts.Within, "within", "", "")
+	cmd.Flags().StringVar(&opts.Provider, "provider", "", "")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "")
 	return cmd
 }
 

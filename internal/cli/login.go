@@ -31,16 +31,15 @@ type LoginOptions struct {
 func NewCmdLogin(f *Factory) *cobra.Command {
 	opts := &LoginOptions{}
 	cmd := &cobra.Command{
-		Use:   "login <name|provider> [--alias A] [--no-browser]",
-		Short: "Log in again for a token file, or add an account of a provider, in the browser",
-		Args:  cobra.ExactArgs(1),
+		Use:  "login <name|provider> [--alias A] [--no-browser]",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			return runLogin(cmd.Context(), f, opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Alias, "alias", "", "alias of a new account (its file name is <provider>-oauth-<n>-<alias>.json)")
-	cmd.Flags().BoolVar(&opts.NoBrowser, "no-browser", false, "print the URL instead of opening a browser (e.g. over SSH)")
+	cmd.Flags().StringVar(&opts.Alias, "alias", "", "")
+	cmd.Flags().BoolVar(&opts.NoBrowser, "no-browser", false, "")
 	return cmd
 }
 

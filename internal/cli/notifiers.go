@@ -77,20 +77,20 @@ func (c channels) logChannels(logger *slog.Logger, showPopup bool) {
 
 // NewCmdNotify is `routecodex token-daemon notify test`.
 func NewCmdNotify(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{
+	cmd := localize(&cobra.Command{
 		Use:   "notify",
 		Short: i18n.T(helpLang(f), i18n.NotifyGroupShort),
 		Args:  cobra.NoArgs,
 		RunE:  func(c *cobra.Command, _ []string) error { return c.Help() },
-	}
-	cmd.AddCommand(&cobra.Command{
+	}, i18n.NotifyGroupShort) // worded again at help time
+	cmd.AddCommand(localize(&cobra.Command{
 		Use:   "test",
 		Short: i18n.T(helpLang(f), i18n.NotifyTestShort),
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runNotifyTest(c.Context(), f)
 		},
-	})
+	}, i18n.NotifyTestShort))
 	return cmd
 }
 

@@ -25,14 +25,13 @@ type RefreshOptions struct {
 func NewCmdRefresh(f *Factory) *cobra.Command {
 	opts := &RefreshOptions{}
 	cmd := &cobra.Command{
-		Use:   "refresh <name>… | --all",
-		Short: "Refresh tokens now (through the daemon, or in this process when none runs)",
+		Use: "refresh <name>… | --all",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Names = args
 			return runRefresh(cmd.Context(), f, opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.All, "all", false, "refresh every refreshable token")
+	cmd.Flags().BoolVar(&opts.All, "all", false, "")
 	return cmd
 }
 

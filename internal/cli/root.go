@@ -13,15 +13,14 @@ import (
 func NewRootCmd(f *Factory) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "routecodex",
-		Short:         "RouteCodex companion tools",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	// cobra's own --version and `completion bash|zsh|fish|powershell`.
-	root.Version = versionLine()
-	root.SetVersionTemplate("routecodex {{.Version}}\n")
-	root.PersistentFlags().StringVar(&f.ConfigFlag, "config", "", "config file (default $ROUTECODEX_CONFIG or <home>/config.json)")
-	root.PersistentFlags().StringVar(&f.LangFlag, "lang", "", "language of the output: zh or en (default from config or LANG)")
+	// cobra's own --version (worded in helptext.go) and `completion
+	// bash|zsh|fish|powershell`.
+	root.Version, _, _ = buildInfo()
+	root.PersistentFlags().StringVar(&f.ConfigFlag, "config", "", "")
+	root.PersistentFlags().StringVar(&f.LangFlag, "lang", "", "")
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
@@ -51,8 +50,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 // are added to tokenDaemonCommands.
 func NewCmdTokenDaemon(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "token-daemon",
-		Short: "Keep RouteCodex's OAuth token files valid",
+		Use: "token-daemon",
 		// Cobra only rejects unknown subcommands of the root; say it here
 		// too rather than printing help and exiting 0.
 		RunE: func(c *cobra.Command, args []string) error {

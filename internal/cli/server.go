@@ -29,14 +29,13 @@ const serverStopGrace = 10 * time.Second
 func NewCmdServer(f *Factory) *cobra.Command {
 	opts := &ServerOptions{}
 	cmd := &cobra.Command{
-		Use:   "start [--daemon] [-- CMD…]",
-		Short: "Run the RouteCodex server (with --daemon: and the token daemon beside it)",
+		Use: "start [--daemon] [-- CMD…]",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Command = args
 			return runServer(cmd.Context(), f, opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.WithDaemon, "daemon", false, "make sure the token daemon runs; stop it afterwards if this command started it")
+	cmd.Flags().BoolVar(&opts.WithDaemon, "daemon", false, "")
 	return cmd
 }
 

@@ -43,19 +43,20 @@ func NewCmdInstall(f *Factory) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Now, "now", false, i18n.T(helpLang(f), i18n.InstallNowFlag))
+	localizeFlag(localize(cmd, i18n.InstallShort), "now", i18n.InstallNowFlag) // worded again at help time
 	return cmd
 }
 
 // NewCmdUninstall is `routecodex token-daemon uninstall`.
 func NewCmdUninstall(f *Factory) *cobra.Command {
-	return &cobra.Command{
+	return localize(&cobra.Command{
 		Use:   "uninstall",
 		Short: i18n.T(helpLang(f), i18n.UninstallShort),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runUninstall(cmd.Context(), f)
 		},
-	}
+	}, i18n.UninstallShort) // worded again at help time
 }
 
 // execRunner runs the service manager's commands.

@@ -35,14 +35,13 @@ const startTimeout = 20 * time.Second
 func NewCmdStart(f *Factory) *cobra.Command {
 	opts := &StartOptions{}
 	cmd := &cobra.Command{
-		Use:   "start [--foreground]",
-		Short: "Start the token daemon in the background (or in this terminal with --foreground)",
-		Args:  cobra.NoArgs,
+		Use:  "start [--foreground]",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runStart(cmd.Context(), f, opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.Foreground, "foreground", false, "run in this terminal (for systemd, launchd, containers)")
+	cmd.Flags().BoolVar(&opts.Foreground, "foreground", false, "")
 	cmd.Flags().BoolVar(&opts.Background, "background", false, "")
 	_ = cmd.Flags().MarkHidden("background")
 	cmd.Flags().StringVar(&opts.Home, "home", "", i18n.T(helpLang(f), i18n.ServiceHomeFlag))

@@ -23,14 +23,13 @@ type StatusOptions struct {
 func NewCmdStatus(f *Factory) *cobra.Command {
 	opts := &StatusOptions{}
 	cmd := &cobra.Command{
-		Use:   "status [--json]",
-		Short: "Show the daemon and every token; exit 3 when the daemon is not running",
-		Args:  cobra.NoArgs,
+		Use:  "status [--json]",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runStatus(cmd.Context(), f, opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the status as JSON")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "")
 	return cmd
 }
 

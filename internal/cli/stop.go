@@ -22,9 +22,8 @@ const stopTimeout = tokenRequestTimeout + 15*time.Second
 // NewCmdStop is `routecodex token-daemon stop`.
 func NewCmdStop(f *Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "stop",
-		Short: "Stop the token daemon and wait until it is gone",
-		Args:  cobra.NoArgs,
+		Use:  "stop",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runStop(cmd.Context(), f)
 		},

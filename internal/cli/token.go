@@ -47,6 +47,9 @@ func NewCmdToken(f *Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "raw", i18n.T(lang, i18n.TokenFlagFormat))
 	cmd.Flags().StringVar(&opts.MinValid, "min-valid", "10m", i18n.T(lang, i18n.TokenFlagMinValid))
+	localize(cmd, i18n.TokenShort) // worded again at help time
+	localizeFlag(cmd, "format", i18n.TokenFlagFormat)
+	localizeFlag(cmd, "min-valid", i18n.TokenFlagMinValid)
 	return cmd
 }
 

@@ -20,9 +20,8 @@ import (
 // NewCmdTray is `routecodex token-daemon tray`: the tray menu alone.
 func NewCmdTray(f *Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "tray",
-		Short: "Show the tray menu (a client of the running daemon)",
-		Args:  cobra.NoArgs,
+		Use:  "tray",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runTray(cmd.Context(), f)
 		},

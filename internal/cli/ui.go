@@ -30,14 +30,13 @@ type UIOptions struct {
 func NewCmdUI(f *Factory) *cobra.Command {
 	opts := &UIOptions{}
 	cmd := &cobra.Command{
-		Use:   "ui [--no-browser]",
-		Short: "Open the web dashboard of the running token daemon",
-		Args:  cobra.NoArgs,
+		Use:  "ui [--no-browser]",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runUI(cmd.Context(), f, opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.NoBrowser, "no-browser", false, "print the URL instead of opening a browser (e.g. over SSH)")
+	cmd.Flags().BoolVar(&opts.NoBrowser, "no-browser", false, "")
 	return cmd
 }
 

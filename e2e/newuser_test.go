@@ -537,3 +537,36 @@ func TestVersionInBothLanguages(t *testing.T) {
 		t.Errorf("__complete token-daemon l:\n%s", r.stdout)
 	}
 }
+
+// Point 4: usage errors are one sentence in the user's language, cobra's
+// and pflag's English included.
+func TestUsageErrorsInBothLanguages(t *testing.T) {
+	h := newHome(t)
+	tests := []struct {
+		args   []string
+		en, zh string
+	}{
+		{[]string{"token-daemon", "list", "--nope"}, "unknown flag: --nope", "未知选项：--nope"},
+		{[]string{"token-daemon", "list", "-x"}, "unknown flag: -x", "未知选项：-x"},
+		{[]string{"token-daemon", "list", "--within"}, "flag --within needs a value", "选项 --within 需要一个值"},
+		{[]string{"token-daemon", "status", "extra"}, "wrong arguments; usage: routecodex token-daemon status [--json]", "参数不正确；用法：routecodex token-daemon status [--json]"},
+		{[]string{"token-daemon", "alias", "set", "x"}, "wrong arguments; usage: routecodex token-daemon alias set <name> <alias>", "参数不正确；用法：routecodex token-daemon alias set <name> <alias>"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`, `未知命令 "frobnicate"`},
+		{[]string{"token-daemon", "frob"}, `unknown command "frob"`, `未知命令 "frob"`},
+	}
+	for _, tt := range tests {
+		for lang, want := range map[string]string{"en": tt.en, "zh": tt.zh} {
+			r := h.inLang(lang, tt.args...)
+			if r.code != 1 || r.stdout != "" {
+				t.Errorf("%s %v: exit %d, stdout %q", lang, tt.args, r.code, r.stdout)
+			}
+			oneLine(t, lang+" "+strings.Join(tt.args, " "), r.stderr, want)
+			if lang == "zh" && strings.ContainsAny(r.stderr, "abcdfghjkmoqvwxyz") && strings.Contains(r.stderr, " for ") {
+				t.Errorf("zh %v: English in %q", tt.args, r.stderr)
+			}
+		}
+	}
+	if r := h.run(); r.code != 0 || !strings.Contains(r.stdout, "Usage:") {
+		t.Errorf("routecodex alone: exit %d\n%s", r.code, r.stdout)
+	}
+}

@@ -172,7 +172,7 @@ func TestListErrors(t *testing.T) {
 		{"within not a duration", []string{"--expiring", "--within", "2 days"}, `--within "2 days" is not a positive duration (e.g. 2h or 90m)`},
 		{"within zero", []string{"--expiring", "--within", "0s"}, `--within "0s" is not a positive duration (e.g. 2h or 90m)`},
 		{"unknown flag", []string{"--bogus"}, "unknown flag: --bogus (run 'routecodex token-daemon list --help' for usage)"},
-		{"argument", []string{"extra"}, `unknown command "extra" for "routecodex token-daemon list"`},
+		{"argument", []string{"extra"}, "wrong arguments; usage: routecodex token-daemon list [--expiring [--within 2h]] [--provider P] [--json] (run 'routecodex token-daemon list --help' for more)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,6 +43,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 			}
 		}
 	}
+	wordArgErrors(root, f)
 	return root
 }
 
@@ -80,9 +81,4 @@ func tokenDaemonCommands(f *Factory) []*cobra.Command {
 		NewCmdAlias(f),
 		NewCmdInstall(f), NewCmdUninstall(f), NewCmdNotify(f),
 	}
-}
-
-func usageError(f *Factory, c *cobra.Command, err error) error {
-	lang, _ := f.Lang()
-	return errors.New(i18n.T(lang, i18n.ErrUsageHint, err, c.CommandPath()))
 }

@@ -570,3 +570,47 @@ func TestUsageErrorsInBothLanguages(t *testing.T) {
 		t.Errorf("routecodex alone: exit %d\n%s", r.code, r.stdout)
 	}
 }
+
+// Point 4: reasons travel as codes and the client words them: a Chinese
+// CLI shows Chinese reasons even when the daemon runs in English, and
+// --json carries the stable code beside the English reason.
+func TestReasonsInTheClientsLanguage(t *testing.T) {
+	srv := newQwenServer(t)
+	h := newHome(t)
+	h.writeConfig(srv.URL, nil) // the daemon's language: en
+	h.writeToken("array.json", `[1, 2]`)
+	h.writeToken("mystery.json", `{"access_token":"AT-M-SECRETVALUE","refresh_token":"RT-M-SECRETVALUE","expires_at":4102444800000}`)
+	check := func(where string) {
+		t.Helper()
+		r := h.run("token-daemon", "list", "--lang", "zh")
+		if !strings.Contains(r.stdout, "🚫 无效 (不是 JSON 对象)") || strings.Contains(r.stdout, "not a JSON object") {
+			t.Errorf("%s: zh list:\n%s", where, r.stdout)
+		}
+		r = h.run("token-daemon", "refresh", "mystery", "--lang", "zh")
+		if r.code != 1 || !strings.Contains(r.stdout, "❌ mystery.json：无法刷新：未知的提供商") || strings.Contains(r.stdout, "unknown provider") {
+			t.Errorf("%s: zh refresh: exit %d\n%s", where, r.code, r.stdout)
+		}
+		r = h.run("token-daemon", "refresh", "array", "--lang", "zh")
+		if !strings.Contains(r.stdout, "❌ array.json：无法刷新：文件无效（不是 JSON 对象）") {
+			t.Errorf("%s: zh refresh of an invalid file:\n%s", where, r.stdout)
+		}
+		r = h.run("token-daemon", "refresh", "mystery", "--lang", "en")
+		if !strings.Contains(r.stdout, "❌ mystery.json: not refreshable: unknown provider") {
+			t.Errorf("%s: en refresh:\n%s", where, r.stdout)
+		}
+		var l struct {
+			Tokens []struct{ File, Reason, ReasonCode string } `json:"tokens"`
+		}
+		if err := json.Unmarshal([]byte(h.mustRun("token-daemon", "list", "--json").stdout), &l); err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range l.Tokens {
+			if tk.File == "array.json" && (tk.Reason != "not a JSON object" || tk.ReasonCode != "not_json_object") {
+				t.Errorf("%s: array.json reason %q code %q", where, tk.Reason, tk.ReasonCode)
+			}
+		}
+	}
+	check("without a daemon")
+	h.mustRun("token-daemon", "start")
+	check("through the daemon")
+}

@@ -68,6 +68,7 @@ func runRefresh(ctx context.Context, f *Factory, opts *RefreshOptions) error {
 			// The file already leads the line; the core's wrapping would
 			// name it twice.
 			why := strings.TrimPrefix(o.Error, "refresh "+o.File+": ")
+			why = wordReason(s.Lang, why, o.ErrorCode, o.ErrorArgs)
 			line = i18n.T(s.Lang, i18n.RefreshFailedLine, file, termtext.Escape(why+loginHint(s.Lang, o.Status, o.File)))
 		}
 		if _, err := fmt.Fprintln(f.IO.Out, line); err != nil {
@@ -121,11 +122,7 @@ func refreshInProcess(ctx context.Context, f *Factory, s *Settings, opts *Refres
 			}
 		}
 		for _, r := range p.core.Refresh(ctx, files, opts.All) {
-			o := ipc.RefreshOutcome{File: r.File, Status: string(r.Status)}
-			if r.Err != nil {
-				o.Error = r.Err.Error()
-			}
-			out = append(out, o)
+			out = append(out, ipc.OutcomeOf(r))
 		}
 		return nil
 	})

@@ -95,7 +95,8 @@ func tokenTable(w io.Writer, lang i18n.Lang, tokens []ipc.Token, now time.Time, 
 		}
 		status := i18n.StatusLabel(lang, t.Status)
 		if t.Reason != "" {
-			status += " (" + widthCond.Truncate(oneLine(shortReason(t.Reason, t.Provider)), maxReasonCells, "…") + ")"
+			reason := wordReason(lang, shortReason(t.Reason, t.Provider), t.ReasonCode, nil)
+			status += " (" + widthCond.Truncate(oneLine(reason), maxReasonCells, "…") + ")"
 		}
 		rows = append(rows, []string{
 			oneLine(t.File), oneLine(t.DisplayName), status, expires, remaining,

@@ -17,7 +17,7 @@ func (d *Daemon) statusLocked(e *entry, now time.Time) (tokenfile.Status, string
 	case !e.missingSince.IsZero() && e.pending != nil:
 		return tokenfile.StatusMissing, fmt.Sprintf("file removed; its new tokens wait in .%s.pending until it is back (24 h at most)", e.name)
 	case !e.missingSince.IsZero():
-		return tokenfile.StatusMissing, "file removed"
+		return tokenfile.StatusMissing, reasonFileRemoved
 	case e.refreshing:
 		return tokenfile.StatusRefreshing, ""
 	case e.pending != nil && e.pending.waiting:

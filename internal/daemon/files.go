@@ -185,7 +185,7 @@ func (d *Daemon) apply(name string, f *tokenfile.File, gen uint64, known bool) {
 			e.pending.waiting = true
 		}
 		d.log.Warn("token file missing", "file", name)
-		d.noticeLocked(e, NoticeMissing, "file removed")
+		d.noticeLocked(e, NoticeMissing, reasonFileRemoved)
 		d.planLocked(e, now)
 		d.emitLocked(e, now)
 		return

@@ -51,10 +51,10 @@ func (d *Daemon) refreshOne(ctx context.Context, name string) RefreshResult {
 			return RefreshResult{File: name, Err: fmt.Errorf("refresh %s: %w", name, ErrNotFound)}
 		}
 		status, _ := d.statusLocked(e, now)
-		if why := d.whyNotLocked(e); why != "" {
+		if why := d.notRefreshableLocked(e); why != nil {
 			d.mu.Unlock()
-			return RefreshResult{File: name, Status: status,
-				Err: fmt.Errorf("refresh %s: %w: %s", name, ErrNotRefreshable, why)}
+			why.File = name
+			return RefreshResult{File: name, Status: status, Err: why}
 		}
 		if e.pending != nil {
 			reason := e.pending.reason
@@ -81,25 +81,10 @@ func (d *Daemon) refreshOne(ctx context.Context, name string) RefreshResult {
 	}
 }
 
-// whyNotLocked says why e cannot be refreshed, "" when it can.
+// whyNotLocked says in English why e cannot be refreshed, "" when it can.
 func (d *Daemon) whyNotLocked(e *entry) string {
-	f := e.file
-	switch {
-	case !e.missingSince.IsZero():
-		return "the file is missing"
-	case f.Invalid != "":
-		return "invalid: " + f.Invalid
-	case f.ReadOnly:
-		return "read-only (static)"
-	case f.LinkTo != "":
-		return "a link to " + f.LinkTo + ", which is refreshed in its own name"
-	case f.Provider == "":
-		return "unknown provider"
-	case f.RefreshToken == "":
-		return "no refresh token; log in again"
-	}
-	if _, ok := d.prov.Get(f.Provider); !ok {
-		return fmt.Sprintf("no provider %q is configured", f.Provider)
+	if why := d.notRefreshableLocked(e); why != nil {
+		return why.text()
 	}
 	return ""
 }

@@ -243,11 +243,7 @@ func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
 	results := s.core.Refresh(r.Context(), files, req.All)
 	resp := RefreshResponse{Results: make([]RefreshOutcome, 0, len(results))}
 	for _, res := range results {
-		o := RefreshOutcome{File: res.File, Status: string(res.Status)}
-		if res.Err != nil {
-			o.Error = res.Err.Error()
-		}
-		resp.Results = append(resp.Results, o)
+		resp.Results = append(resp.Results, OutcomeOf(res))
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

@@ -4,6 +4,7 @@
 package ipc
 
 import (
+	"errors"
 	"math"
 	"time"
 
@@ -28,6 +29,10 @@ type Token struct {
 	ExpiresAt        *string `json:"expiresAt"`
 	RemainingSeconds *int64  `json:"remainingSeconds"`
 	Refreshable      bool    `json:"refreshable"`
+	// ReasonCode is the stable code of Reason ("not_json_object",
+	// "file_removed", …; "" when Reason is a provider's own text), so
+	// that a client words it in its user's language.
+	ReasonCode string `json:"reasonCode"`
 }
 
 // TokenDetail is a Token with what only a running daemon knows.
@@ -78,7 +83,7 @@ func TokenOf(s daemon.TokenState, now time.Time) Token {
 	t := Token{
 		File: s.File, Path: s.Path, Provider: s.Provider, Alias: s.Alias,
 		DisplayName: s.DisplayName, Email: s.Email, Status: string(s.Status),
-		Reason: s.Reason, Refreshable: s.Refreshable,
+		Reason: s.Reason, Refreshable: s.Refreshable, ReasonCode: daemon.ReasonCode(s.Reason),
 	}
 	if !s.ExpiresAt.IsZero() {
 		t.ExpiresAt = timeString(s.ExpiresAt)
@@ -120,6 +125,23 @@ type RefreshOutcome struct {
 	File   string `json:"file"`
 	Status string `json:"status"`
 	Error  string `json:"error"` // "" on success
+	// ErrorCode and ErrorArgs name Error for the client to word it
+	// ("not_refreshable.unknown_provider"); "" for other errors.
+	ErrorCode string   `json:"errorCode,omitempty"`
+	ErrorArgs []string `json:"errorArgs,omitempty"`
+}
+
+// OutcomeOf is the wire form of a core refresh result.
+func OutcomeOf(r daemon.RefreshResult) RefreshOutcome {
+	o := RefreshOutcome{File: r.File, Status: string(r.Status)}
+	if r.Err != nil {
+		o.Error = r.Err.Error()
+		var nr *daemon.NotRefreshableError
+		if errors.As(r.Err, &nr) {
+			o.ErrorCode, o.ErrorArgs = "not_refreshable."+nr.Why, nr.Args
+		}
+	}
+	return o
 }
 
 // RefreshResponse is the body of a POST /v1/refresh answer.

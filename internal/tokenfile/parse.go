@@ -13,14 +13,6 @@ import (
 	"time"
 )
 
-// Reasons a file is invalid (File.Invalid). They never contain file content.
-const (
-	reasonTooLarge  = "too large"
-	reasonNotJSON   = "not JSON"
-	reasonNotObject = "not a JSON object"
-	reasonNoSecret  = "no access token, API key or refresh token"
-)
-
 // routeCodexName is the name pattern RouteCodex gives its files:
 // <provider>-oauth-<seq>[-<alias>].json.
 var routeCodexName = regexp.MustCompile(`^(.+)-oauth-(\d+)(?:-(.+))?\.json$`)

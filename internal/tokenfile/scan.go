@@ -37,7 +37,7 @@ func Read(path string, opts Options) *File {
 		f.Invalid = reasonTooLarge
 	case err != nil:
 		f = Parse(path, nil, opts)
-		f.Invalid = "unreadable: " + describe(err)
+		f.Invalid = reasonTexts[ReasonUnreadable] + ": " + describe(err)
 		f.Retry = passing(err)
 	default:
 		f = Parse(path, data, opts)

@@ -13,12 +13,12 @@ func (f *File) StatusAt(now time.Time, ahead time.Duration) (Status, string) {
 	case f.ReadOnly:
 		return StatusStatic, ""
 	case f.AccessToken == "" && f.RefreshToken != "":
-		return StatusExpired, "no access token"
+		return StatusExpired, reasonTexts[ReasonNoAccessToken]
 	case f.ExpiresAt.IsZero():
 		return StatusValid, ""
 	case !now.Before(f.ExpiresAt):
 		if f.Provider != "" && f.RefreshToken == "" {
-			return StatusNeedsReauth, "no refresh token"
+			return StatusNeedsReauth, reasonTexts[ReasonNoRefreshToken]
 		}
 		return StatusExpired, ""
 	case f.ExpiresAt.Sub(now) <= ahead:

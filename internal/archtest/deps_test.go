@@ -28,7 +28,7 @@ var rules = []rule{
 	},
 	{
 		pkg:       "internal/daemon",
-		ours:      []string{"internal/tokenfile", "internal/provider"},
+		ours:      []string{"internal/tokenfile", "internal/provider", "internal/health"},
 		external:  []string{"github.com/gofrs/flock", "golang.org/x/sys", "golang.org/x/oauth2"},
 		forbidStd: []string{"net/http/httptest", "os/exec", "os/signal"},
 	},
@@ -37,12 +37,12 @@ var rules = []rule{
 	// internals, the auth server or the CLI.
 	{
 		pkg:      "internal/web",
-		ours:     []string{"internal/ipc", "internal/httplimits", "internal/i18n", "internal/daemon", "internal/provider", "internal/tokenfile"},
+		ours:     []string{"internal/ipc", "internal/httplimits", "internal/i18n", "internal/daemon", "internal/provider", "internal/tokenfile", "internal/health"},
 		external: []string{"github.com/gofrs/flock", "golang.org/x/sys", "golang.org/x/oauth2"},
 	},
 	{
 		pkg:  "internal/tray",
-		ours: []string{"internal/ipc", "internal/httplimits", "internal/i18n", "internal/daemon", "internal/provider", "internal/tokenfile"},
+		ours: []string{"internal/ipc", "internal/httplimits", "internal/i18n", "internal/daemon", "internal/provider", "internal/tokenfile", "internal/health"},
 		external: []string{"github.com/gofrs/flock", "golang.org/x/sys", "golang.org/x/oauth2",
 			"fyne.io/systray", "github.com/godbus/dbus/v5", "github.com/cli/browser"},
 	},
@@ -63,7 +63,7 @@ var rules = []rule{
 	// port types (and what they are made of) and the message catalogs.
 	{
 		pkg:      "internal/webhook",
-		ours:     []string{"internal/daemon", "internal/i18n", "internal/provider", "internal/tokenfile"},
+		ours:     []string{"internal/daemon", "internal/i18n", "internal/provider", "internal/tokenfile", "internal/health"},
 		external: []string{"github.com/gofrs/flock", "golang.org/x/sys", "golang.org/x/oauth2"},
 	},
 	// The export format is pure: age and its crypto, nothing of ours, no

@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/spf13/cobra"
 
@@ -16,13 +18,14 @@ import (
 type ListOptions struct {
 	Selector
 	JSON bool
+	Sort string // file (default) or health (lowest score first)
 }
 
 // NewCmdList is `routecodex token-daemon list`.
 func NewCmdList(f *Factory) *cobra.Command {
 	opts := &ListOptions{}
 	cmd := &cobra.Command{
-		Use: "list [<name>…] [--provider P] [--status S,…] [--expiring [--within 2h]] [--health-below N] [--json]",
+		Use: "list [<name>…] [--provider P] [--status S,…] [--expiring [--within 2h]] [--health-below N] [--sort file|health] [--json]",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Names = args
 			return runList(cmd.Context(), f, opts)
@@ -30,6 +33,7 @@ func NewCmdList(f *Factory) *cobra.Command {
 	}
 	AddSelectorFlags(cmd, &opts.Selector)
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "")
+	cmd.Flags().StringVar(&opts.Sort, "sort", "file", "")
 	return cmd
 }
 
@@ -38,10 +42,17 @@ func runList(ctx context.Context, f *Factory, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.Sort != "file" && opts.Sort != "health" {
+		return errors.New(i18n.T(s.Lang, i18n.ErrListSort, opts.Sort))
+	}
 	now := f.Now()
 	states, err := opts.Resolve(ctx, f, s)
 	if err != nil {
 		return err
+	}
+	if opts.Sort == "health" {
+		// Worst first; names keep their order within a score.
+		sort.SliceStable(states, func(i, j int) bool { return states[i].Health.Score < states[j].Health.Score })
 	}
 	tokens := make([]ipc.Token, 0, len(states))
 	for _, st := range states {

@@ -13,7 +13,20 @@ const (
 	ErrSelAllAndNames  Key = "sel.errAllAndNames"
 	ErrSelStatus       Key = "sel.errStatus"      // %q: word, %s: known list
 	ErrSelHealthBelow  Key = "sel.errHealthBelow" // %s: value
+	ErrListSort        Key = "list.errSort"       // %s: value
+	HeaderHealth       Key = "header.health"
+	GradeHealthy       Key = "health.grade.healthy"
+	GradeAttention     Key = "health.grade.attention"
+	GradeCritical      Key = "health.grade.critical"
 )
+
+// GradeLabel words a health grade (healthy, attention, critical).
+func GradeLabel(lang Lang, grade string) string {
+	if s, ok := Lookup(lang, Key("health.grade."+grade)); ok {
+		return s
+	}
+	return grade
+}
 
 func init() {
 	add(map[Key]string{
@@ -27,6 +40,11 @@ func init() {
 		ErrSelAllAndNames:  "--all cannot be combined with names: give names, or --all with filters",
 		ErrSelStatus:       "--status: unknown status %q (known: %s)",
 		ErrSelHealthBelow:  "--health-below %s is not a score between 1 and 101",
+		ErrListSort:        "--sort %q: use file or health",
+		HeaderHealth:       "Health",
+		GradeHealthy:       "healthy",
+		GradeAttention:     "attention",
+		GradeCritical:      "critical",
 	}, map[Key]string{
 		SelFlagAll:         "所有 Token",
 		SelFlagProvider:    "只选该`提供商`的文件",
@@ -38,5 +56,10 @@ func init() {
 		ErrSelAllAndNames:  "--all 不能与名称同时使用：请给出名称，或用 --all 加筛选条件",
 		ErrSelStatus:       "--status：未知状态 %q（可用：%s）",
 		ErrSelHealthBelow:  "--health-below %s 不是 1 到 101 之间的分数",
+		ErrListSort:        "--sort %q：请用 file 或 health",
+		HeaderHealth:       "健康度",
+		GradeHealthy:       "健康",
+		GradeAttention:     "注意",
+		GradeCritical:      "危险",
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/routecodex/token-daemon/internal/daemon"
+	"github.com/routecodex/token-daemon/internal/health"
 )
 
 // APIVersion prefixes every path ("/v1/status").
@@ -33,6 +34,9 @@ type Token struct {
 	// "file_removed", …; "" when Reason is a provider's own text), so
 	// that a client words it in its user's language.
 	ReasonCode string `json:"reasonCode"`
+	// Health is the score of DESIGN.md section 12 with its grade and
+	// factors (factor and detail are codes the client words).
+	Health health.Report `json:"health"`
 }
 
 // TokenDetail is a Token with what only a running daemon knows.
@@ -84,6 +88,7 @@ func TokenOf(s daemon.TokenState, now time.Time) Token {
 		File: s.File, Path: s.Path, Provider: s.Provider, Alias: s.Alias,
 		DisplayName: s.DisplayName, Email: s.Email, Status: string(s.Status),
 		Reason: s.Reason, Refreshable: s.Refreshable, ReasonCode: daemon.ReasonCode(s.Reason),
+		Health: s.Health,
 	}
 	if !s.ExpiresAt.IsZero() {
 		t.ExpiresAt = timeString(s.ExpiresAt)

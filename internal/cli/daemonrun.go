@@ -184,12 +184,17 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 			}
 		}()
 	}
+	opens := newOpenCounter(s.Paths.AuthDir, logger, core)
+	run("opens", func() error { opens.run(ctx); return nil })
 	run("core", func() error { return core.Run(ctx) })
 	run("web", func() error { return pages.Serve(ctx, webLn) })
 	run("events", func() error { followEvents(ctx, core, audit, notifier.Reset, logger); return nil })
 	run("config", func() error { return reload.watch(ctx) })
 	run("watch", func() error {
-		return watch.Run(ctx, s.Paths.AuthDir, watch.Options{Logger: logger, Skip: watchSkip}, core.FileChanged)
+		return watch.Run(ctx, s.Paths.AuthDir, watch.Options{Logger: logger, Skip: watchSkip}, func(name string) {
+			core.FileChanged(name)
+			opens.changed()
+		})
 	})
 	// Answer on the socket only once the first scan is done, so that the
 	// first `status` after `start` is complete.

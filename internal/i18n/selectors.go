@@ -18,6 +18,23 @@ const (
 	GradeHealthy       Key = "health.grade.healthy"
 	GradeAttention     Key = "health.grade.attention"
 	GradeCritical      Key = "health.grade.critical"
+	// Health factors, by the codes of internal/health.
+	FactorStatus        Key = "health.factor.status"
+	FactorExpiry        Key = "health.factor.expiry"
+	FactorRefreshable   Key = "health.factor.refreshable"
+	FactorSuccessRatio  Key = "health.factor.success_ratio"
+	FactorFailureStreak Key = "health.factor.failure_streak"
+	FactorLastRefresh   Key = "health.factor.last_refresh"
+	FactorUsage         Key = "health.factor.usage"
+	// The web UI's health and selection.
+	WebHealthFactors   Key = "web.healthFactors"
+	WebHealthNoFactors Key = "web.healthNoFactors"
+	WebSelectAll       Key = "web.selectAll"
+	WebSelected        Key = "web.selected" // %d
+	WebRefreshSelected Key = "web.refreshSelected"
+	WebReloginSelected Key = "web.reloginSelected"
+	WebOpens           Key = "web.opens"
+	TrayHealth         Key = "tray.health" // %d score, %s grade
 )
 
 // GradeLabel words a health grade (healthy, attention, critical).
@@ -45,6 +62,21 @@ func init() {
 		GradeHealthy:       "healthy",
 		GradeAttention:     "attention",
 		GradeCritical:      "critical",
+		FactorStatus:        "status",
+		FactorExpiry:        "time left / refresh lead",
+		FactorRefreshable:   "cannot be refreshed",
+		FactorSuccessRatio:  "successful refreshes (last 20)",
+		FactorFailureStreak: "failures in a row",
+		FactorLastRefresh:   "since the last successful refresh",
+		FactorUsage:         "in use (24 h / 7 days)",
+		WebHealthFactors:    "What lowers the score",
+		WebHealthNoFactors:  "Nothing: a clean record.",
+		WebSelectAll:        "Select all",
+		WebSelected:         "%d selected",
+		WebRefreshSelected:  "Refresh selected",
+		WebReloginSelected:  "Log in again (selected)",
+		WebOpens:            "Opens by other programs (24 h / 7 days)",
+		TrayHealth:          "health %d (%s)",
 	}, map[Key]string{
 		SelFlagAll:         "所有 Token",
 		SelFlagProvider:    "只选该`提供商`的文件",
@@ -61,5 +93,20 @@ func init() {
 		GradeHealthy:       "健康",
 		GradeAttention:     "注意",
 		GradeCritical:      "危险",
+		FactorStatus:        "状态",
+		FactorExpiry:        "剩余时间 / 提前刷新时间",
+		FactorRefreshable:   "无法刷新",
+		FactorSuccessRatio:  "成功刷新（最近 20 次）",
+		FactorFailureStreak: "连续失败次数",
+		FactorLastRefresh:   "距上次成功刷新",
+		FactorUsage:         "使用中（24 小时 / 7 天）",
+		WebHealthFactors:    "扣分项",
+		WebHealthNoFactors:  "无：记录良好。",
+		WebSelectAll:        "全选",
+		WebSelected:         "已选 %d 个",
+		WebRefreshSelected:  "刷新所选",
+		WebReloginSelected:  "重新登录所选",
+		WebOpens:            "其他程序打开次数（24 小时 / 7 天）",
+		TrayHealth:          "健康度 %d（%s）",
 	})
 }

@@ -230,6 +230,11 @@ func TestConfigEditsApplyWithoutRestart(t *testing.T) {
 		!strings.Contains(zh, "修改后的配置未生效，守护进程继续使用之前的配置：") {
 		t.Errorf("status does not say the edit was not applied:\n%s\n%s", en, zh)
 	}
+	// Each client words the reason in its own language (issue 10 point 4).
+	if !strings.Contains(zh, "tokenDaemon.refreshAheadMinutes：必须是 1 到 1440 之间的整数") || strings.Contains(zh, "whole number") ||
+		!strings.Contains(en, "tokenDaemon.refreshAheadMinutes: must be a whole number from 1 to 1440") {
+		t.Errorf("the reason is not worded in each client's language:\n%s\n%s", en, zh)
+	}
 	if !strings.Contains(en, "工作账号") {
 		t.Errorf("the running configuration (alias) was lost:\n%s", en)
 	}

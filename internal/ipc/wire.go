@@ -61,6 +61,9 @@ type DaemonInfo struct {
 	// ConfigError says why the last edit of config.json was not applied
 	// (the daemon keeps the configuration it runs with); "" when it was.
 	ConfigError string `json:"configError,omitempty"`
+	// ConfigErrorText is ConfigError in each language ("en", "zh"), for a
+	// client to show in its own.
+	ConfigErrorText map[string]string `json:"configErrorText,omitempty"`
 }
 
 // Status is the body of `status --json` and GET /v1/status.

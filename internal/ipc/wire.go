@@ -181,6 +181,11 @@ type LoginOutcome struct {
 	File    string `json:"file"`
 	Account string `json:"account"`
 	Error   string `json:"error"` // "" on success
+	// Reason is the stable code of Error ("denied", "exchange", …; see
+	// authflow.FailureText) and Detail its cause, for the client to word
+	// in its own language.
+	Reason string `json:"reason,omitempty"`
+	Detail string `json:"detail,omitempty"`
 }
 
 // LoginEvent is one line of a POST /v1/reauth answer.

@@ -44,6 +44,10 @@ type entry struct {
 
 	fail      failKind
 	reason    string
+	// problem and problemArgs code a misconfigured failure's reason
+	// (provider.Error's Problem), valid while fail is failMisconfigured.
+	problem     string
+	problemArgs []string
 	lastError string
 	failures  int
 	retryAt   time.Time

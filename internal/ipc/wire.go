@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/routecodex/token-daemon/internal/daemon"
+	"github.com/routecodex/token-daemon/internal/provider"
 )
 
 // APIVersion prefixes every path ("/v1/status").
@@ -33,6 +34,8 @@ type Token struct {
 	// "file_removed", …; "" when Reason is a provider's own text), so
 	// that a client words it in its user's language.
 	ReasonCode string `json:"reasonCode"`
+	// ReasonArgs are the arguments of ReasonCode's words, if it has any.
+	ReasonArgs []string `json:"reasonArgs,omitempty"`
 }
 
 // TokenDetail is a Token with what only a running daemon knows.
@@ -86,7 +89,10 @@ func TokenOf(s daemon.TokenState, now time.Time) Token {
 	t := Token{
 		File: s.File, Path: s.Path, Provider: s.Provider, Alias: s.Alias,
 		DisplayName: s.DisplayName, Email: s.Email, Status: string(s.Status),
-		Reason: s.Reason, Refreshable: s.Refreshable, ReasonCode: daemon.ReasonCode(s.Reason),
+		Reason: s.Reason, Refreshable: s.Refreshable, ReasonCode: s.ReasonCode, ReasonArgs: s.ReasonArgs,
+	}
+	if t.ReasonCode == "" {
+		t.ReasonCode = daemon.ReasonCode(s.Reason)
 	}
 	if !s.ExpiresAt.IsZero() {
 		t.ExpiresAt = timeString(s.ExpiresAt)
@@ -142,6 +148,10 @@ func OutcomeOf(r daemon.RefreshResult) RefreshOutcome {
 		var nr *daemon.NotRefreshableError
 		if errors.As(r.Err, &nr) {
 			o.ErrorCode, o.ErrorArgs = "not_refreshable."+nr.Why, nr.Args
+		} else if provider.ClassOf(r.Err) == provider.Misconfigured {
+			if problem, args := provider.ProblemOf(r.Err); problem != "" {
+				o.ErrorCode, o.ErrorArgs = daemon.ReasonConfigCode+problem, args
+			}
 		}
 	}
 	return o

@@ -77,18 +77,18 @@ type Notifier interface {
 
 // TokenState is what the daemon knows of one token file.
 type TokenState struct {
-	File          string
-	Path          string
-	Provider      string
-	Alias         string
-	DisplayName   string
-	Email         string
-	Status        tokenfile.Status
-	Reason        string
+	File        string
+	Path        string
+	Provider    string
+	Alias       string
+	DisplayName string
+	Email       string
+	Status      tokenfile.Status
+	Reason      string
 	// ReasonCode and ReasonArgs code Reason when the daemon knows its
 	// words ("config.no_client_secret"); "" leaves it to ReasonCode(Reason).
-	ReasonCode string
-	ReasonArgs []string
+	ReasonCode    string
+	ReasonArgs    []string
 	ExpiresAt     time.Time // zero: none
 	Refreshable   bool
 	LastRefreshAt time.Time // zero: never

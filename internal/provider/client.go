@@ -57,6 +57,9 @@ type client struct {
 	// reclassify, when set, replaces the class classify gave a token
 	// answer's error with the provider's own rules (codex, claude).
 	reclassify func(e *Error, body []byte)
+	// ownOrder keeps an error description's sentences in the server's
+	// order: OpenAI and Anthropic put the specific one first.
+	ownOrder bool
 }
 
 func (c *client) Name() string { return c.name }
@@ -307,7 +310,10 @@ func (c *client) classify(status int, hdr http.Header, body []byte, secrets []st
 	case e.Code == "" && e.Description == "":
 		e.Description = excerpt(body)
 	}
-	e.Description = scrub(truncate(specificFirst(e.Description), 300), secrets)
+	if !c.ownOrder {
+		e.Description = specificFirst(e.Description)
+	}
+	e.Description = scrub(truncate(e.Description, 300), secrets)
 	e.Code = scrub(truncate(e.Code, 64), secrets)
 
 	desc := strings.ToLower(e.Description)

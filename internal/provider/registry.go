@@ -75,14 +75,14 @@ func NewRegistry(o RegistryOptions) (*Registry, error) {
 	r.providers["gemini-cli"] = google{newClient("gemini-cli", builtinDefaults["gemini-cli"], secretRequired)}
 	r.providers["antigravity"] = antigravity{google{newClient("antigravity", builtinDefaults["antigravity"], secretRequired)}}
 	cc := newClient("codex", builtinDefaults["codex"], secretNone)
-	cc.reclassify = reclassifyRotating
+	cc.reclassify, cc.ownOrder = reclassifyRotating, true
 	ports := CodexCallbackPorts
 	if len(o.CodexCallbackPorts) > 0 {
 		ports = o.CodexCallbackPorts
 	}
 	r.providers["codex"] = codex{client: cc, ports: slices.Clone(ports)}
 	ac := newClient("claude", builtinDefaults["claude"], secretNone)
-	ac.reclassify = reclassifyRotating
+	ac.reclassify, ac.ownOrder = reclassifyRotating, true
 	r.providers["claude"] = claude{ac}
 
 	prefixOwner := map[string]string{}

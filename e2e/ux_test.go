@@ -286,6 +286,13 @@ func TestMissingClientSecretInBothLanguages(t *testing.T) {
 		if !strings.Contains(en.stderr+en.stdout, enLine) {
 			t.Errorf("refresh in en (daemon %v):\n%s%s", withDaemon, en.stdout, en.stderr)
 		}
+		// The broker's answer too: its sentence and the cause in it.
+		if r := h.run("--lang", "zh", "token-daemon", "token", "iflow"); r.code == 0 || !strings.Contains(r.stderr, "没有可用的令牌：已过期，且刷新失败："+zhLine) {
+			t.Errorf("token in zh (daemon %v): exit %d\n%s", withDaemon, r.code, r.stderr)
+		}
+		if r := h.run("--lang", "en", "token-daemon", "token", "iflow"); r.code == 0 || !strings.Contains(r.stderr, "expired, and the refresh failed: "+enLine) {
+			t.Errorf("token in en (daemon %v): exit %d\n%s", withDaemon, r.code, r.stderr)
+		}
 	}
 	for _, cmd := range []string{"status", "list"} {
 		zh := h.run("--lang", "zh", "token-daemon", cmd).stdout

@@ -166,6 +166,18 @@ type RefreshResponse struct {
 type ErrorBody struct {
 	Error      string   `json:"error"`
 	Candidates []string `json:"candidates,omitempty"`
+	// Reason codes Error when a token request failed, for the client to
+	// word it in its language.
+	Reason *TokenReason `json:"reason,omitempty"`
+}
+
+// TokenReason is the wire form of daemon.TokenReason: why no token was
+// handed out (code, e.g. "refresh_failed") and the cause it carries.
+type TokenReason struct {
+	Code       string   `json:"code"`
+	Detail     string   `json:"detail,omitempty"`
+	DetailCode string   `json:"detailCode,omitempty"`
+	DetailArgs []string `json:"detailArgs,omitempty"`
 }
 
 // LoginRequest is the body of POST /v1/reauth. The CLI sends Name (a file

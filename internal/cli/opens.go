@@ -67,7 +67,7 @@ func (c *openCounter) run(ctx context.Context) {
 	}
 	for {
 		if c.w != nil {
-			err := c.w.Run(ctx, c.core.RecordOpen)
+			err := c.w.Run(ctx, c.core.RecordOpens)
 			c.w = nil
 			tokenfile.TrackOwnOpens(false)
 			if ctx.Err() != nil {

@@ -322,7 +322,7 @@ type Usage struct {
 	Last7d     int
 	LastAccess time.Time // zero: never
 	// Opens of the file by other programs, where the OS reports them
-	// (RecordOpen; opens.go), counted the same way.
+	// (RecordOpens; opens.go), counted the same way.
 	Opens24h int
 	Opens7d  int
 	LastOpen time.Time // zero: never (or not reported)

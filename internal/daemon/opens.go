@@ -8,11 +8,14 @@ import (
 
 // Opens of token files by other programs (DESIGN.md section 12): an
 // adapter that watches the auth dir (inotify IN_OPEN on Linux) tells the
-// core with RecordOpen; they count as use, beside the broker's accesses.
+// core with RecordOpens; they count as use, beside the broker's accesses.
 
-// RecordOpen counts one open of file (a name as in TokenState.File) by
-// another program. Unknown names (temporary files, lock files) are ignored.
-func (d *Daemon) RecordOpen(file string) {
+// RecordOpens counts n opens of file (a name as in TokenState.File) by
+// other programs. Unknown names (temporary files, lock files) are ignored.
+func (d *Daemon) RecordOpens(file string, n int) {
+	if n <= 0 {
+		return
+	}
 	now := d.clock.Now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -29,7 +32,8 @@ func (d *Daemon) RecordOpen(file string) {
 		d.opens[file] = b
 	}
 	quiet := !b.last.IsZero() && now.Sub(b.last) < accessEventGap && now.Sub(b.last) >= 0
-	b.add(now)
+	b.add(now) // the current hour is now the last bucket
+	b.hours[len(b.hours)-1].N += n - 1
 	if quiet {
 		d.dirty.Store(true)
 	} else {

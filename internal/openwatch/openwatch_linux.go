@@ -37,16 +37,23 @@ func (o *osWatcher) arm(dir string) error {
 func (w *Watcher) Close() error { return w.os.f.Close() }
 
 // Run calls opened with the base name of each file of the directory that
-// another program opens, until ctx ends (nil) or the watch fails (the
-// directory is removed, …). It closes the watcher when it returns.
-func (w *Watcher) Run(ctx context.Context, opened func(name string)) error {
+// other programs opened and how often, once per batch of events the OS
+// hands over (a busy reader costs one call per batch, not per open), until
+// ctx ends (nil) or the watch fails (the directory is removed, …). It
+// closes the watcher when it returns.
+func (w *Watcher) Run(ctx context.Context, opened func(name string, n int)) error {
 	f := w.os.f
 	stop := context.AfterFunc(ctx, func() { f.Close() })
 	defer stop()
 	defer f.Close()
 
 	buf := make([]byte, 64*1024)
+	counts := map[string]int{}
 	for {
+		for name, c := range counts {
+			opened(name, c)
+			delete(counts, name)
+		}
 		n, err := f.Read(buf)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, os.ErrClosed) {
@@ -79,7 +86,7 @@ func (w *Watcher) Run(ctx context.Context, opened func(name string)) error {
 				if w.opts.Own != nil && w.opts.Own(filepath.Join(w.dir, base)) {
 					continue
 				}
-				opened(base)
+				counts[base]++
 			}
 		}
 	}

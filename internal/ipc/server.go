@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -171,24 +172,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt.handler(w, r)
 }
 
-func (s *Server) handleStatus(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.Now()
 	snap := s.core.Snapshot()
 	st := Status{Daemon: s.info(), Tokens: make([]TokenDetail, 0, len(snap))}
 	for _, t := range snap {
 		st.Tokens = append(st.Tokens, DetailOf(t, now))
 	}
-	writeJSON(w, http.StatusOK, st)
+	writeAnswer(w, func(b []byte) []byte { return AppendStatus(b, &st, indented(r)) })
 }
 
-func (s *Server) handleList(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.Now()
 	snap := s.core.Snapshot()
 	l := List{Tokens: make([]Token, 0, len(snap))}
 	for _, t := range snap {
 		l.Tokens = append(l.Tokens, TokenOf(t, now))
 	}
-	writeJSON(w, http.StatusOK, l)
+	writeAnswer(w, func(b []byte) []byte { return AppendList(b, &l, indented(r)) })
 }
 
 func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
@@ -310,6 +311,34 @@ func (s *Server) handleShutdown(w http.ResponseWriter, _ *http.Request) {
 	// After the answer, and not on this goroutine: Shutdown may wait for
 	// the server, which waits for this handler.
 	s.shutdownOnce.Do(func() { go s.opts.Shutdown() })
+}
+
+// indented reports whether a GET asked for the answer in the layout of
+// `status --json` (?indent=1): the CLI then prints the body as it came.
+func indented(r *http.Request) bool { return r.URL.Query().Get("indent") == "1" }
+
+// answerBufs holds the buffers of the large answers: at 10,000 tokens a
+// status answer is 5 MB, and a fresh one per request is garbage the
+// collector must chase while the next request is served.
+var answerBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledAnswer bounds a buffer kept for reuse.
+const maxPooledAnswer = 16 << 20
+
+// writeAnswer sends what appendTo encodes, with its length and a final
+// newline (as json.Encoder ends a value).
+func writeAnswer(w http.ResponseWriter, appendTo func([]byte) []byte) {
+	bp := answerBufs.Get().(*[]byte)
+	b := append(appendTo((*bp)[:0]), '\n')
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	if cap(b) <= maxPooledAnswer {
+		*bp = b[:0]
+		answerBufs.Put(bp)
+	}
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // routeCodexName is the name pattern RouteCodex gives its files:
@@ -271,6 +272,15 @@ func firstString(raws ...json.RawMessage) string {
 	for _, raw := range raws {
 		raw = bytes.TrimSpace(raw)
 		if len(raw) == 0 || raw[0] != '"' {
+			continue
+		}
+		// Without escapes and in valid UTF-8 (what encoding/json would
+		// replace), the string is its bytes between the quotes: raw comes
+		// from a document that decoded, so it is a well-formed string.
+		if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+			if len(raw) > 2 {
+				return string(raw[1 : len(raw)-1])
+			}
 			continue
 		}
 		var s string

@@ -49,6 +49,11 @@ type Factory struct {
 	// DaemonStatus is asked first by `status`; nil means no daemon client
 	// (the files are read directly).
 	DaemonStatus StatusSource
+	// DaemonJSON asks a running daemon for `status --json` ("status") or
+	// an unfiltered `list --json` ("list") ready to print, encoded by the
+	// daemon in that layout; nil means no daemon client. Errors as
+	// DaemonStatus.
+	DaemonJSON func(ctx context.Context, p config.Paths, what string) ([]byte, error)
 
 	// Global flags, bound by NewRootCmd.
 	ConfigFlag string
@@ -81,6 +86,18 @@ func NewFactory() *Factory {
 				return nil, err
 			}
 			return &st, nil
+		},
+		DaemonJSON: func(ctx context.Context, p config.Paths, what string) ([]byte, error) {
+			c := ipc.NewClient(p.Socket)
+			get := c.StatusJSON
+			if what == "list" {
+				get = c.ListJSON
+			}
+			b, err := get(ctx)
+			if errors.Is(err, ipc.ErrNotRunning) {
+				return nil, ErrDaemonNotRunning
+			}
+			return b, err
 		},
 	}
 }

@@ -63,6 +63,17 @@ func runList(ctx context.Context, f *Factory, opts *ListOptions) error {
 			return err
 		}
 	}
+	if opts.JSON && !opts.Expiring && opts.Provider == "" && f.DaemonJSON != nil {
+		// Unfiltered: the daemon's own `list --json`, printed as it came.
+		b, err := f.DaemonJSON(ctx, s.Paths, "list")
+		if err == nil {
+			_, err = f.IO.Out.Write(b)
+			return err
+		}
+		if !errors.Is(err, ErrDaemonNotRunning) {
+			return err
+		}
+	}
 	now := f.Now()
 	states, err := currentStates(ctx, f, s, now)
 	if err != nil {
@@ -74,7 +85,9 @@ func runList(ctx context.Context, f *Factory, opts *ListOptions) error {
 		tokens = append(tokens, ipc.TokenOf(st, now))
 	}
 	if opts.JSON {
-		return writeJSON(f, ipc.List{Tokens: tokens})
+		l := ipc.List{Tokens: tokens}
+		_, err := f.IO.Out.Write(append(ipc.AppendList(nil, &l, true), '\n'))
+		return err
 	}
 	if len(tokens) == 0 {
 		msg := i18n.T(s.Lang, i18n.NoTokens, termtext.Escape(abbreviateHome(s.Paths.AuthDir, f.Env.UserHome)))

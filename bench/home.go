@@ -130,22 +130,6 @@ func (h *home) writeValidFiles(n int) error {
 	return nil
 }
 
-// catFloor is the wall time of `cat <dir>/* > /dev/null`, the least any
-// program can spend reading the files: the median of 5 warm runs.
-func catFloor(dir string) (time.Duration, error) {
-	var runs []time.Duration
-	for range 5 {
-		c := exec.Command("sh", "-c", "cat ./* > /dev/null")
-		c.Dir = dir
-		t0 := time.Now()
-		if out, err := c.CombinedOutput(); err != nil {
-			return 0, fmt.Errorf("cat: %w: %s", err, out)
-		}
-		runs = append(runs, time.Since(t0))
-	}
-	return median(runs), nil
-}
-
 // coldStart is the wall time from the exec of `token-daemon start` until it
 // returns (it waits for the socket, which answers once the first scan is
 // done), and until a `status --json` lists all n files, both processes
@@ -162,13 +146,14 @@ func (h *home) coldStart(n int) (scanned, listed time.Duration, err error) {
 		c := h.cmd("token-daemon", "status", "--json")
 		c.Stdout = &out
 		if err := c.Run(); err == nil {
+			at := time.Since(t0) // the check below is the bench's, not the user's
 			var st ipc.Status
 			if err := json.Unmarshal(out.Bytes(), &st); err != nil {
 				return 0, 0, fmt.Errorf("status --json: %w", err)
 			}
 			if st.Daemon.Running && len(st.Tokens) == n {
 				h.pid = st.Daemon.PID
-				return scanned, time.Since(t0), nil
+				return scanned, at, nil
 			}
 		}
 		if time.Now().After(deadline) {

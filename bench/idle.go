@@ -11,7 +11,20 @@ import (
 
 // idleAndLatency measures idle CPU, wakeups and read syscalls over idle,
 // then the change-to-state latency, then the status round trip.
-func (h *home) idleAndLatency(idle time.Duration, changes int, add func(row)) error {
+func (h *home) idleAndLatency(idle time.Duration, changes int, doIdle, doLatency bool, add func(row)) error {
+	if doIdle {
+		if err := h.idle(idle, add); err != nil {
+			return err
+		}
+	}
+	if !doLatency {
+		return nil
+	}
+	return h.latency(changes, add)
+}
+
+// idle measures idle CPU, wakeups and read syscalls over idle.
+func (h *home) idle(idle time.Duration, add func(row)) error {
 	// Let the start-up settle (first state save, GC) before measuring idle.
 	time.Sleep(3 * time.Second)
 	cpu0, err := procCPU(h.pid)
@@ -38,7 +51,12 @@ func (h *home) idleAndLatency(idle time.Duration, changes int, add func(row)) er
 		fmt.Sprintf("%.1f /s (%d)", wake, sw1-sw0), "—", "—"})
 	add(row{fmt.Sprintf("read syscalls while idle (no file polling), over %v", idle),
 		fmt.Sprintf("%d", rd1-rd0), "≪ 1000 (one poll of 1000 files)", met(rd1-rd0 < 100)})
+	return nil
+}
 
+// latency measures the change-to-state latency, then the status round
+// trips.
+func (h *home) latency(changes int, add func(row)) error {
 	lat, err := h.changeLatency(changes)
 	if err != nil {
 		return err

@@ -124,6 +124,7 @@ type Daemon struct {
 	limits   *limiter
 	wg       sync.WaitGroup
 	lastSave time.Time // loop goroutine only
+	saves    saver     // state saves off the loop (state.go)
 }
 
 // New checks cfg and deps, fills defaults, loads persisted state.
@@ -248,6 +249,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		d.mu.Unlock()
 		d.saveIfDirty(false)
+		if len(waiters) > 0 {
+			d.saves.wait() // a sync also means the state file is written
+		}
 		for _, w := range waiters {
 			close(w)
 		}

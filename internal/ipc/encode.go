@@ -17,41 +17,58 @@ import (
 // json.MarshalIndent(st, "", "  ").
 func AppendStatus(b []byte, st *Status, indent bool) []byte {
 	w := jsonw{b: b, indent: indent}
-	w.open('{')
-	w.key("daemon")
-	w.daemonInfo(&st.Daemon)
-	w.key("tokens")
+	n := len(st.Tokens)
 	if st.Tokens == nil {
-		w.null()
-	} else {
-		w.open('[')
-		for i := range st.Tokens {
-			w.elem()
-			w.tokenDetail(&st.Tokens[i])
-		}
-		w.close(']')
+		n = -1
 	}
-	w.close('}')
+	w.status(&st.Daemon, n, func(i int) *TokenDetail { return &st.Tokens[i] }, nil)
 	return w.b
 }
 
 // AppendList appends l as JSON, like AppendStatus.
 func AppendList(b []byte, l *List, indent bool) []byte {
 	w := jsonw{b: b, indent: indent}
+	n := len(l.Tokens)
+	if l.Tokens == nil {
+		n = -1
+	}
+	w.list(n, func(i int) *Token { return &l.Tokens[i] }, nil)
+	return w.b
+}
+
+// status encodes a Status of n tokens (-1: a nil slice), the i-th given by
+// token; flush, when not nil, is called after each token (it may take the
+// bytes so far and reset w.b).
+func (w *jsonw) status(d *DaemonInfo, n int, token func(int) *TokenDetail, flush func()) {
+	w.open('{')
+	w.key("daemon")
+	w.daemonInfo(d)
+	w.key("tokens")
+	w.array(n, func(i int) { w.tokenDetail(token(i)) }, flush)
+	w.close('}')
+}
+
+func (w *jsonw) list(n int, token func(int) *Token, flush func()) {
 	w.open('{')
 	w.key("tokens")
-	if l.Tokens == nil {
-		w.null()
-	} else {
-		w.open('[')
-		for i := range l.Tokens {
-			w.elem()
-			w.token(&l.Tokens[i])
-		}
-		w.close(']')
-	}
+	w.array(n, func(i int) { w.token(token(i)) }, flush)
 	w.close('}')
-	return w.b
+}
+
+func (w *jsonw) array(n int, elem func(int), flush func()) {
+	if n < 0 {
+		w.null()
+		return
+	}
+	w.open('[')
+	for i := range n {
+		w.elem()
+		elem(i)
+		if flush != nil {
+			flush()
+		}
+	}
+	w.close(']')
 }
 
 // AppendTokenDetail appends one token's detail as compact JSON.

@@ -2,10 +2,14 @@ package ipc
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // trickyStrings are what a name, reason or path from disk may hold.
@@ -114,4 +118,48 @@ func FuzzAppendJSONString(f *testing.F) {
 			t.Fatalf("%q: got %s want %s", s, got, want)
 		}
 	})
+}
+
+// The streamed answers are, chunk after chunk, the bytes encoding/json
+// gives for the same Status and List (compact and indented), over more
+// than one chunk.
+func TestStreamedAnswersMatchEncodingJSON(t *testing.T) {
+	core := newFakeCore()
+	base := core.states
+	core.states = nil
+	for i := range 400 { // ≈ 200 kB: several chunks
+		s := base[i%len(base)]
+		s.File = fmt.Sprintf("f-%03d-<&>\u2028.json", i)
+		core.states = append(core.states, s)
+	}
+	r := serve(t, core, nil)
+	started := testNow.Add(-time.Hour).Format(time.RFC3339)
+	st := Status{Daemon: DaemonInfo{Running: true, PID: 4242, AuthDir: "/auth", StartedAt: &started, Version: "test"}}
+	l := List{Tokens: []Token{}}
+	st.Tokens = []TokenDetail{}
+	for _, s := range core.states {
+		st.Tokens = append(st.Tokens, DetailOf(s, testNow))
+		l.Tokens = append(l.Tokens, TokenOf(s, testNow))
+	}
+	for _, c := range []struct {
+		path string
+		v    any
+		in   bool
+	}{{"/v1/status", st, false}, {"/v1/status?indent=1", st, true}, {"/v1/list", l, false}, {"/v1/list?indent=1", l, true}} {
+		want, _ := json.Marshal(c.v)
+		if c.in {
+			want, _ = json.MarshalIndent(c.v, "", "  ")
+		}
+		want = append(want, '\n')
+		code, _, got := r.raw(t, http.MethodGet, c.path, "")
+		if code != http.StatusOK || !bytes.Equal(got, want) {
+			t.Fatalf("%s: %d, %d bytes, want %d bytes equal to encoding/json's", c.path, code, len(got), len(want))
+		}
+	}
+	// The client's printing path gets the same bytes.
+	got, err := r.client.StatusJSON(context.Background())
+	want, _ := json.MarshalIndent(st, "", "  ")
+	if err != nil || !bytes.Equal(got, append(want, '\n')) {
+		t.Fatalf("StatusJSON: %v", err)
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -172,24 +171,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt.handler(w, r)
 }
 
+// handleStatus streams the answer: at 10,000 tokens a whole answer in
+// memory (5 MB, plus the wire structs it was made of) doubled the daemon's
+// peak RSS. The bytes are those of AppendStatus.
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.Now()
 	snap := s.core.Snapshot()
-	st := Status{Daemon: s.info(), Tokens: make([]TokenDetail, 0, len(snap))}
-	for _, t := range snap {
-		st.Tokens = append(st.Tokens, DetailOf(t, now))
-	}
-	writeAnswer(w, func(b []byte) []byte { return AppendStatus(b, &st, indented(r)) })
+	info := s.info()
+	var t TokenDetail
+	streamAnswer(w, indented(r), func(e *jsonw, flush func()) {
+		e.status(&info, len(snap), func(i int) *TokenDetail { t = DetailOf(snap[i], now); return &t }, flush)
+	})
 }
 
 func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.Now()
 	snap := s.core.Snapshot()
-	l := List{Tokens: make([]Token, 0, len(snap))}
-	for _, t := range snap {
-		l.Tokens = append(l.Tokens, TokenOf(t, now))
-	}
-	writeAnswer(w, func(b []byte) []byte { return AppendList(b, &l, indented(r)) })
+	var t Token
+	streamAnswer(w, indented(r), func(e *jsonw, flush func()) {
+		e.list(len(snap), func(i int) *Token { t = TokenOf(snap[i], now); return &t }, flush)
+	})
 }
 
 func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
@@ -317,27 +318,38 @@ func (s *Server) handleShutdown(w http.ResponseWriter, _ *http.Request) {
 // `status --json` (?indent=1): the CLI then prints the body as it came.
 func indented(r *http.Request) bool { return r.URL.Query().Get("indent") == "1" }
 
-// answerBufs holds the buffers of the large answers: at 10,000 tokens a
-// status answer is 5 MB, and a fresh one per request is garbage the
-// collector must chase while the next request is served.
-var answerBufs = sync.Pool{New: func() any { return new([]byte) }}
+// streamChunk is how much of a large answer is encoded before it is
+// written out.
+const streamChunk = 32 << 10
 
-// maxPooledAnswer bounds a buffer kept for reuse.
-const maxPooledAnswer = 16 << 20
+var chunkBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2*streamChunk); return &b }}
 
-// writeAnswer sends what appendTo encodes, with its length and a final
-// newline (as json.Encoder ends a value).
-func writeAnswer(w http.ResponseWriter, appendTo func([]byte) []byte) {
-	bp := answerBufs.Get().(*[]byte)
-	b := append(appendTo((*bp)[:0]), '\n')
+// streamAnswer sends what encode writes, in chunks of about streamChunk,
+// then a final newline (as json.Encoder ends a value). A write error (the
+// client went away) stops nothing but the writes.
+func streamAnswer(w http.ResponseWriter, indent bool, encode func(e *jsonw, flush func())) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
-	if cap(b) <= maxPooledAnswer {
-		*bp = b[:0]
-		answerBufs.Put(bp)
+	bp := chunkBufs.Get().(*[]byte)
+	e := jsonw{b: (*bp)[:0], indent: indent}
+	var werr error
+	flush := func() {
+		if len(e.b) >= streamChunk {
+			if werr == nil {
+				_, werr = w.Write(e.b)
+			}
+			e.b = e.b[:0]
+		}
+	}
+	encode(&e, flush)
+	e.b = append(e.b, '\n')
+	if werr == nil {
+		_, _ = w.Write(e.b)
+	}
+	if cap(e.b) <= 4*streamChunk {
+		*bp = e.b[:0]
+		chunkBufs.Put(bp)
 	}
 }
 

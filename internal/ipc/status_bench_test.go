@@ -3,10 +3,14 @@ package ipc
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/routecodex/token-daemon/internal/daemon"
 )
@@ -80,5 +84,43 @@ func BenchmarkStatusSocketRaw(b *testing.B) {
 		if _, err := c.StatusJSON(ctx); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// discardWriter is a ResponseWriter that keeps nothing.
+type discardWriter struct{ h http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discardWriter) WriteHeader(int)             {}
+
+// BenchmarkStatusAnswer10k guards the memory of the largest answer: the
+// handler of GET /v1/status over 10,000 tokens, in process. Streamed, the
+// answer allocates about the snapshot it is made of (≈ 4 MB); a buffered
+// answer of 5 MB (and its growth) would more than double that, and fails.
+func BenchmarkStatusAnswer10k(b *testing.B) {
+	core := newFakeCore()
+	base := core.states
+	core.states = nil
+	for i := range 10000 {
+		s := base[i%len(base)]
+		s.File = fmt.Sprintf("qwen-oauth-%d.json", i)
+		s.Path = "/home/user/.routecodex/auth/" + s.File
+		core.states = append(core.states, s)
+	}
+	srv := NewServer(core, func() DaemonInfo { return DaemonInfo{Running: true} }, ServerOptions{Now: func() time.Time { return testNow }})
+	req := httptest.NewRequest(http.MethodGet, "/v1/status?indent=1", nil)
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	b.ReportAllocs()
+	for b.Loop() {
+		srv.handleStatus(&discardWriter{h: http.Header{}}, req)
+	}
+	runtime.ReadMemStats(&ms1)
+	perOp := float64(ms1.TotalAlloc-ms0.TotalAlloc) / float64(b.N)
+	snapshot := float64(unsafe.Sizeof(daemon.TokenState{})) * 10000
+	b.ReportMetric(perOp/snapshot, "×snapshot")
+	if perOp > 2*snapshot {
+		b.Fatalf("GET /v1/status allocates %.1f MB per answer at 10,000 tokens, over twice its snapshot (%.1f MB)", perOp/1e6, snapshot/1e6)
 	}
 }

@@ -94,6 +94,9 @@ type Daemon struct {
 	syncReq chan chan struct{}
 	started atomic.Bool
 	dirty   atomic.Bool
+	// usageDirty: broker counts changed since the last save; they make the
+	// state dirty only at the next tick (broker.go).
+	usageDirty atomic.Bool
 
 	chMu    sync.Mutex
 	changes map[string]bool // pending FileChanged names, "" = rescan
@@ -267,6 +270,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 			}
 			lastTick = now
 			tick.Reset(d.cfg.CheckInterval)
+			if d.usageDirty.Load() {
+				d.dirty.Store(true)
+			}
 			d.safetyNet(now)
 		}
 		select {

@@ -91,6 +91,12 @@ func (d *Daemon) emitLocked(e *entry, now time.Time) { d.emitTypeLocked(EventTok
 
 func (d *Daemon) emitTypeLocked(t EventType, e *entry, now time.Time) {
 	d.dirty.Store(true)
+	d.sendLocked(t, e, now)
+}
+
+// sendLocked sends e's state to the subscribers without marking the state
+// file dirty.
+func (d *Daemon) sendLocked(t EventType, e *entry, now time.Time) {
 	if len(d.subs) == 0 {
 		return
 	}

@@ -166,6 +166,7 @@ func (d *Daemon) saveIfDirty(force bool) {
 	}
 	d.lastSave = now
 	d.dirty.Store(false)
+	d.usageDirty.Store(false) // before the copy: a later access sets it again
 	d.mu.Lock()
 	st := d.snapshotStateLocked()
 	d.mu.Unlock()

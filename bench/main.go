@@ -91,8 +91,11 @@ func run(idle time.Duration, changes, large int, only map[string]bool) error {
 	// same files, peak RSS; idle, latency and status round trips on the
 	// 1,000-file daemon.
 	var sizes []int
-	if only["files"] || only["idle"] || only["latency"] {
+	switch {
+	case only["files"]:
 		sizes = []int{1000, large}
+	case only["idle"] || only["latency"]:
+		sizes = []int{1000}
 	}
 	for _, n := range sizes {
 		fmt.Fprintf(os.Stderr, "== %d files (load %s)\n", n, loadavg())

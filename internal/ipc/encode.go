@@ -1,6 +1,7 @@
 package ipc
 
 import (
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -98,6 +99,10 @@ func (w *jsonw) daemonInfo(d *DaemonInfo) {
 		w.key("configError")
 		w.string(d.ConfigError)
 	}
+	if len(d.ConfigErrorText) > 0 {
+		w.key("configErrorText")
+		w.stringMap(d.ConfigErrorText)
+	}
 	w.close('}')
 }
 
@@ -131,6 +136,10 @@ func (w *jsonw) tokenFields(t *Token) {
 	w.bool(t.Refreshable)
 	w.key("reasonCode")
 	w.string(t.ReasonCode)
+	if len(t.ReasonArgs) > 0 {
+		w.key("reasonArgs")
+		w.strings(t.ReasonArgs)
+	}
 }
 
 func (w *jsonw) token(t *Token) {
@@ -226,6 +235,38 @@ func (w *jsonw) null() { w.b = append(w.b, "null"...) }
 func (w *jsonw) bool(v bool) { w.b = strconv.AppendBool(w.b, v) }
 
 func (w *jsonw) int(v int64) { w.b = strconv.AppendInt(w.b, v, 10) }
+
+func (w *jsonw) strings(ss []string) {
+	if ss == nil {
+		w.null()
+		return
+	}
+	w.open('[')
+	for _, s := range ss {
+		w.elem()
+		w.string(s)
+	}
+	w.close(']')
+}
+
+// stringMap encodes m with its keys sorted, as encoding/json does.
+func (w *jsonw) stringMap(m map[string]string) {
+	if m == nil {
+		w.null()
+		return
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	w.open('{')
+	for _, k := range keys {
+		w.key(k)
+		w.string(m[k])
+	}
+	w.close('}')
+}
 
 func (w *jsonw) stringPtr(s *string) {
 	if s == nil {

@@ -47,6 +47,19 @@ func fill(rng *rand.Rand, v reflect.Value) {
 			fill(rng, s.Index(i))
 		}
 		v.Set(s)
+	case reflect.Map:
+		if rng.IntN(3) == 0 {
+			v.SetZero()
+			return
+		}
+		m := reflect.MakeMap(v.Type())
+		for range rng.IntN(4) {
+			k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+			fill(rng, k)
+			fill(rng, e)
+			m.SetMapIndex(k, e)
+		}
+		v.Set(m)
 	case reflect.String:
 		v.SetString(trickyStrings[rng.IntN(len(trickyStrings))])
 	case reflect.Bool:

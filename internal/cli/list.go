@@ -63,9 +63,7 @@ func runList(ctx context.Context, f *Factory, opts *ListOptions) error {
 		tokens = append(tokens, ipc.TokenOf(st, now))
 	}
 	if opts.JSON {
-		l := ipc.List{Tokens: tokens}
-		_, err := f.IO.Out.Write(append(ipc.AppendList(nil, &l, true), '\n'))
-		return err
+		return ipc.WriteList(f.IO.Out, &ipc.List{Tokens: tokens}, true)
 	}
 	if len(tokens) == 0 {
 		msg := i18n.T(s.Lang, i18n.NoTokens, termtext.Escape(abbreviateHome(s.Paths.AuthDir, f.Env.UserHome)))

@@ -58,7 +58,7 @@ func runStatus(ctx context.Context, f *Factory, opts *StatusOptions) error {
 		return err
 	}
 	if opts.JSON {
-		if _, err := f.IO.Out.Write(append(ipc.AppendStatus(nil, st, true), '\n')); err != nil {
+		if err := ipc.WriteStatus(f.IO.Out, st, true); err != nil {
 			return err
 		}
 	} else if err := writeStatus(f, s.Lang, st); err != nil {

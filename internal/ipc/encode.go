@@ -1,8 +1,10 @@
 package ipc
 
 import (
+	"io"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -70,6 +72,63 @@ func (w *jsonw) array(n int, elem func(int), flush func()) {
 		}
 	}
 	w.close(']')
+}
+
+// WriteStatus writes st to out as AppendStatus encodes it, and a newline,
+// in chunks: a 5 MB listing is never whole in memory.
+func WriteStatus(out io.Writer, st *Status, indent bool) error {
+	n := len(st.Tokens)
+	if st.Tokens == nil {
+		n = -1
+	}
+	return writeChunked(out, indent, func(w *jsonw, flush func()) {
+		w.status(&st.Daemon, n, func(i int) *TokenDetail { return &st.Tokens[i] }, flush)
+	})
+}
+
+// WriteList writes l to out like WriteStatus.
+func WriteList(out io.Writer, l *List, indent bool) error {
+	n := len(l.Tokens)
+	if l.Tokens == nil {
+		n = -1
+	}
+	return writeChunked(out, indent, func(w *jsonw, flush func()) {
+		w.list(n, func(i int) *Token { return &l.Tokens[i] }, flush)
+	})
+}
+
+// streamChunk is how much of a large answer is encoded before it is
+// written out.
+const streamChunk = 32 << 10
+
+var chunkBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2*streamChunk); return &b }}
+
+// writeChunked writes what encode produces to out in chunks of about
+// streamChunk, then a final newline (as json.Encoder ends a value). After a
+// write error the encoding runs to its end without writing; the error is
+// returned.
+func writeChunked(out io.Writer, indent bool, encode func(w *jsonw, flush func())) error {
+	bp := chunkBufs.Get().(*[]byte)
+	w := jsonw{b: (*bp)[:0], indent: indent}
+	var werr error
+	flush := func() {
+		if len(w.b) >= streamChunk {
+			if werr == nil {
+				_, werr = out.Write(w.b)
+			}
+			w.b = w.b[:0]
+		}
+	}
+	encode(&w, flush)
+	w.b = append(w.b, '\n')
+	if werr == nil {
+		_, werr = out.Write(w.b)
+	}
+	if cap(w.b) <= 4*streamChunk {
+		*bp = w.b[:0]
+		chunkBufs.Put(bp)
+	}
+	return werr
 }
 
 // AppendTokenDetail appends one token's detail as compact JSON.

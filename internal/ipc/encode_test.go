@@ -103,6 +103,15 @@ func TestAppendMatchesEncodingJSON(t *testing.T) {
 			if got := c.got(true); !bytes.Equal(got, want) {
 				t.Fatalf("case %d %s indented:\n got %s\nwant %s", i, c.name, got, want)
 			}
+			var out bytes.Buffer
+			if c.name == "status" {
+				_ = WriteStatus(&out, &st, true)
+			} else {
+				_ = WriteList(&out, &l, true)
+			}
+			if !bytes.Equal(out.Bytes(), append(want, '\n')) {
+				t.Fatalf("case %d %s: Write differs from Append", i, c.name)
+			}
 		}
 	}
 }

@@ -318,39 +318,13 @@ func (s *Server) handleShutdown(w http.ResponseWriter, _ *http.Request) {
 // `status --json` (?indent=1): the CLI then prints the body as it came.
 func indented(r *http.Request) bool { return r.URL.Query().Get("indent") == "1" }
 
-// streamChunk is how much of a large answer is encoded before it is
-// written out.
-const streamChunk = 32 << 10
-
-var chunkBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2*streamChunk); return &b }}
-
-// streamAnswer sends what encode writes, in chunks of about streamChunk,
-// then a final newline (as json.Encoder ends a value). A write error (the
-// client went away) stops nothing but the writes.
+// streamAnswer sends what encode writes, in chunks (writeChunked). A write
+// error (the client went away) stops nothing but the writes.
 func streamAnswer(w http.ResponseWriter, indent bool, encode func(e *jsonw, flush func())) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
-	bp := chunkBufs.Get().(*[]byte)
-	e := jsonw{b: (*bp)[:0], indent: indent}
-	var werr error
-	flush := func() {
-		if len(e.b) >= streamChunk {
-			if werr == nil {
-				_, werr = w.Write(e.b)
-			}
-			e.b = e.b[:0]
-		}
-	}
-	encode(&e, flush)
-	e.b = append(e.b, '\n')
-	if werr == nil {
-		_, _ = w.Write(e.b)
-	}
-	if cap(e.b) <= 4*streamChunk {
-		*bp = e.b[:0]
-		chunkBufs.Put(bp)
-	}
+	_ = writeChunked(w, indent, encode)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

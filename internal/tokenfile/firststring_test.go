@@ -1,7 +1,9 @@
 package tokenfile
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"testing"
 )
 
@@ -23,6 +25,39 @@ func FuzzFirstStringMatchesUnmarshal(f *testing.F) {
 		}
 		if got := firstString(obj["k"]); got != want {
 			t.Fatalf("%q: got %q, encoding/json %q", raw, got, want)
+		}
+	})
+}
+
+// decodeObject splits members itself once encoding/json has said the
+// document is valid: the members and the reason must be json.Unmarshal's.
+func FuzzDecodeObjectMatchesUnmarshal(f *testing.F) {
+	for _, s := range []string{`{}`, ` {"a":1} `, `{"a":"x","a":"y"}`, `{"t":{"x":[1,{"y":"}"}]},"n":null}`, `[1]`, `null`, `"s"`, `1`,
+		`{"k\u00e9y":true, "\u0000":-1.5e3}`, "{\"\xff\":1}", `{"a":"b\"}"}`, `{`, ``, `{"a":1,}`, "\ufeff{}", `{"a" : [ ] , "b" :{ } }`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var want map[string]json.RawMessage
+		wantReason := ""
+		if err := json.Unmarshal(data, &want); err != nil {
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(err, &typeErr) {
+				wantReason = reasonNotObject
+			} else {
+				wantReason = reasonNotJSON
+			}
+			want = nil
+		} else if want == nil {
+			wantReason = reasonNotObject
+		}
+		got, reason := decodeObject(data)
+		if reason != wantReason || len(got) != len(want) {
+			t.Fatalf("%q: reason %q, %d members; encoding/json: %q, %d", data, reason, len(got), wantReason, len(want))
+		}
+		for k, v := range want {
+			if !bytes.Equal(got[k], v) {
+				t.Fatalf("%q: member %q = %q, encoding/json %q", data, k, got[k], v)
+			}
 		}
 	})
 }

@@ -55,6 +55,7 @@ func newLiveCore(f *Factory, s *Settings, logger *slog.Logger, notifier daemon.N
 	cfg.RequestTimeout = tokenRequestTimeout
 	core, err := daemon.New(cfg, daemon.Deps{
 		Clock: daemon.SystemClock(), Providers: live, Notifier: notifier, Logger: logger,
+		Sources:     coreSources(s, cfg.FileOptions),
 		AfterAnswer: testHoldAfterAnswer(f.getenv),
 	})
 	if err != nil {

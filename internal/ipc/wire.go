@@ -33,6 +33,12 @@ type Token struct {
 	// "file_removed", …; "" when Reason is a provider's own text), so
 	// that a client words it in its user's language.
 	ReasonCode string `json:"reasonCode"`
+	// Source is the tokenDaemon.sources entry of another tool's file
+	// ("" for the auth dir); Watch says it is only watched (its tool
+	// refreshes it), Login is that tool's own login command.
+	Source string `json:"source,omitempty"`
+	Watch  bool   `json:"watch,omitempty"`
+	Login  string `json:"login,omitempty"`
 }
 
 // TokenDetail is a Token with what only a running daemon knows.
@@ -87,6 +93,7 @@ func TokenOf(s daemon.TokenState, now time.Time) Token {
 		File: s.File, Path: s.Path, Provider: s.Provider, Alias: s.Alias,
 		DisplayName: s.DisplayName, Email: s.Email, Status: string(s.Status),
 		Reason: s.Reason, Refreshable: s.Refreshable, ReasonCode: daemon.ReasonCode(s.Reason),
+		Source: s.Source, Watch: s.Watch, Login: s.Login,
 	}
 	if !s.ExpiresAt.IsZero() {
 		t.ExpiresAt = timeString(s.ExpiresAt)

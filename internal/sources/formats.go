@@ -134,7 +134,7 @@ var formats = map[string]*fileFormat{
 	FormatCodexCLI: {
 		flat: func(obj map[string]any) map[string]any {
 			tokens, _ := obj["tokens"].(map[string]any)
-			out := map[string]any{"type": ProviderCodex}
+			out := map[string]any{"type": ProviderCodex, "name": "Codex"}
 			copyKeys(out, tokens, "access_token", "refresh_token", "id_token", "account_id")
 			if k, ok := obj["OPENAI_API_KEY"].(string); ok && k != "" {
 				out["api_key"] = k
@@ -196,7 +196,7 @@ var formats = map[string]*fileFormat{
 	},
 	FormatGeminiCLI: {
 		flat: func(obj map[string]any) map[string]any {
-			out := map[string]any{"type": tokenfile.ProviderGeminiCLI}
+			out := map[string]any{"type": tokenfile.ProviderGeminiCLI, "name": "Gemini CLI"}
 			copyKeys(out, obj, "access_token", "refresh_token", "token_type", "expiry_date")
 			if email := str(jwtClaims(str(obj["id_token"]))["email"]); email != "" {
 				out["email"] = email
@@ -216,7 +216,7 @@ var formats = map[string]*fileFormat{
 	},
 	FormatQwenCode: {
 		flat: func(obj map[string]any) map[string]any {
-			out := map[string]any{"type": tokenfile.ProviderQwen}
+			out := map[string]any{"type": tokenfile.ProviderQwen, "name": "Qwen Code"}
 			copyKeys(out, obj, "access_token", "refresh_token", "token_type", "expiry_date", "resource_url")
 			return out
 		},

@@ -335,3 +335,26 @@ func (s *Set) Write(path string, u tokenfile.Update, ifRefreshToken *string) (re
 
 // ErrNotFound: a configured source's path does not exist.
 var ErrNotFound = errors.New("not found")
+
+// Pending lists the source files that have a .pending answer beside them
+// (tokenfile.PendingPath), by unique name, with the token file's path.
+func (s *Set) Pending() map[string]string {
+	out := map[string]string{}
+	for _, src := range s.sources {
+		entries, err := os.ReadDir(src.Dir())
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			n := e.Name()
+			if !e.Type().IsRegular() || !strings.HasPrefix(n, ".") || !strings.HasSuffix(n, ".pending") {
+				continue
+			}
+			base := strings.TrimSuffix(n[1:], ".pending")
+			if src.Keeps(base) {
+				out[src.NameOf(base)] = filepath.Join(src.Dir(), base)
+			}
+		}
+	}
+	return out
+}

@@ -369,7 +369,7 @@ func (d *decoder) providerKeys(p string, raw json.RawMessage) error {
 		key := join(p, m.key)
 		switch m.key {
 		case "flow", "authStyle", "authUrl", "tokenUrl", "deviceCodeUrl", "userInfoUrl",
-			"clientId", "clientSecret", "filePrefix":
+			"clientId", "clientSecret", "filePrefix", "manualRedirectUrl", "userAgent":
 			_, err = d.str(key, m.raw)
 		case "scopes", "projectUrls":
 			_, err = d.strings(key, m.raw, false)

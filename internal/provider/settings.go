@@ -48,6 +48,11 @@ type Settings struct {
 	// ProjectURLs are antigravity's loadCodeAssist bases, tried in order.
 	// An extension of PROVIDERS.md so that tests and users can override them.
 	ProjectURLs []string `json:"projectUrls,omitempty"`
+	// ManualRedirectURL is claude's copy/paste redirect (the page that shows
+	// "code#state"); UserAgent the User-Agent of claude's token requests.
+	// Extensions of PROVIDERS.md, so that both stay configurable.
+	ManualRedirectURL string `json:"manualRedirectUrl,omitempty"`
+	UserAgent         string `json:"userAgent,omitempty"`
 }
 
 var (
@@ -82,6 +87,7 @@ func (s Settings) Validate(name string) error {
 	}
 	for _, u := range []struct{ key, val string }{
 		{"authUrl", s.AuthURL}, {"tokenUrl", s.TokenURL}, {"deviceCodeUrl", s.DeviceCodeURL}, {"userInfoUrl", s.UserInfoURL},
+		{"manualRedirectUrl", s.ManualRedirectURL},
 	} {
 		if err := checkURL(u.val); err != nil {
 			err.Key = key(u.key)
@@ -109,6 +115,9 @@ func (s Settings) Validate(name string) error {
 		if slices.Contains(reservedAuthParams, k) {
 			return bad(key("extraAuthParams")+"."+k, "is set by the login flow and cannot be overridden")
 		}
+	}
+	if strings.ContainsAny(s.UserAgent, "\r\n") {
+		return fmt.Errorf("%s: must be one line", key("userAgent"))
 	}
 	if s.FilePrefix != "" && !providerNameRE.MatchString(s.FilePrefix) {
 		return bad(key("filePrefix"), "must be lower-case letters, digits, '.', '_' or '-'")
@@ -212,6 +221,8 @@ func (def Settings) merge(o Settings) Settings {
 	setStr(&s.ClientSecret, o.ClientSecret)
 	setStr(&s.AuthStyle, o.AuthStyle)
 	setStr(&s.FilePrefix, o.FilePrefix)
+	setStr(&s.ManualRedirectURL, o.ManualRedirectURL)
+	setStr(&s.UserAgent, o.UserAgent)
 	if o.Scopes != nil {
 		s.Scopes = slices.Clone(o.Scopes)
 	}
@@ -246,12 +257,14 @@ var builtinAliases = map[string]string{
 	"iflow": "iflow", "iflow-oauth": "iflow",
 	"gemini-cli": "gemini-cli", "gemini": "gemini-cli", "gemini-cli-oauth": "gemini-cli",
 	"antigravity": "antigravity", "antigravity-oauth": "antigravity",
+	"codex": "codex", "codex-oauth": "codex",
+	"claude": "claude", "claude-oauth": "claude",
 }
 
 // builtinPrefixes are the file-name prefixes tokenfile gives to the
 // built-in providers; a generic provider may not claim them.
 var builtinPrefixes = map[string]struct{}{
-	"qwen": {}, "iflow": {}, "gemini": {}, "gemini-cli": {}, "antigravity": {},
+	"qwen": {}, "iflow": {}, "gemini": {}, "gemini-cli": {}, "antigravity": {}, "codex": {}, "claude": {},
 }
 
 var googleScopes = []string{
@@ -259,6 +272,9 @@ var googleScopes = []string{
 	"https://www.googleapis.com/auth/userinfo.email",
 	"https://www.googleapis.com/auth/userinfo.profile",
 }
+
+// claudeScopes are Claude Code's.
+var claudeScopes = []string{"org:create_api_key", "user:profile", "user:inference", "user:sessions:claude_code", "user:mcp_servers", "user:file_upload"}
 
 // builtinDefaults are the wire facts of PROVIDERS.md. Client ids are public;
 // no client secret is ever written here.
@@ -311,5 +327,30 @@ var builtinDefaults = map[string]Settings{
 			"https://daily-cloudcode-pa.googleapis.com",
 			"https://cloudcode-pa.googleapis.com",
 		},
+	},
+	"codex": {
+		Flow:          FlowAuthorizationCode,
+		AuthURL:       "https://auth.openai.com/oauth/authorize",
+		TokenURL:      "https://auth.openai.com/oauth/token",
+		DeviceCodeURL: "https://auth.openai.com/api/accounts/deviceauth/usercode",
+		ClientID:      "app_EMoamEEZ73f0CkXaXp7hrann",
+		Scopes:        []string{"openid", "profile", "email", "offline_access"},
+		PKCE:          boolPtr(true),
+		AuthStyle:     AuthStyleParams,
+		ExtraAuthParams: map[string]string{
+			"id_token_add_organizations": "true", "codex_cli_simplified_flow": "true", "originator": "codex_cli_rs",
+		},
+	},
+	"claude": {
+		Flow:              FlowAuthorizationCode,
+		AuthURL:           "https://claude.ai/oauth/authorize",
+		TokenURL:          "https://platform.claude.com/v1/oauth/token",
+		UserInfoURL:       "https://api.anthropic.com/api/oauth/profile",
+		ClientID:          "9d1c250a-e61b-44d9-88ed-5944d1962f5e",
+		Scopes:            claudeScopes,
+		PKCE:              boolPtr(true),
+		AuthStyle:         AuthStyleParams,
+		ExtraAuthParams:   map[string]string{"code": "true"},
+		ManualRedirectURL: claudeManualRedirect,
 	},
 }

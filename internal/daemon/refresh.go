@@ -313,7 +313,7 @@ func (d *Daemon) retryEnrich(ctx context.Context, e *entry, fl *flight, f *token
 }
 
 func (d *Daemon) recordWriteLocked(e *entry, res tokenfile.WriteResult) {
-	e.file = tokenfile.Parse(e.file.Path, res.Data, d.fileOptions())
+	e.file = d.parseWritten(e.file.Path, res.Data)
 	e.ownHash = res.Hash
 	e.hasOwn = true
 	e.writes++

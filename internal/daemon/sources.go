@@ -27,6 +27,9 @@ type Sources interface {
 	// Write is tokenfile.Write in the file's format; ok is false for a
 	// path that is no source's.
 	Write(path string, u tokenfile.Update, ifRefreshToken *string) (res tokenfile.WriteResult, ok bool, err error)
+	// Parse reads data written to the source file at path, as Load would
+	// read it; ok is false for a path that is no source's.
+	Parse(path string, data []byte) (f *tokenfile.File, ok bool)
 	// Pending lists the source files that have a .pending answer, by
 	// name, with their paths.
 	Pending() map[string]string
@@ -82,6 +85,17 @@ func (d *Daemon) readPath(path string) *tokenfile.File {
 		}
 	}
 	return tokenfile.Read(path, d.fileOptions())
+}
+
+// parseWritten is the file of data the core just wrote at path, in the
+// file's format.
+func (d *Daemon) parseWritten(path string, data []byte) *tokenfile.File {
+	if d.src != nil {
+		if f, ok := d.src.Parse(path, data); ok {
+			return f
+		}
+	}
+	return tokenfile.Parse(path, data, d.fileOptions())
 }
 
 // scanSources is what the sources hold, for a rescan.

@@ -313,6 +313,26 @@ func (s *Set) Read(path string) (*tokenfile.File, bool) {
 	return f, true
 }
 
+// Parse reads data as the content of the source file at path (what a
+// write put there), as Load would; ok is false when path is no source's.
+func (s *Set) Parse(path string, data []byte) (*tokenfile.File, bool) {
+	src, ok := s.byPath(path)
+	if !ok {
+		return nil, false
+	}
+	base := filepath.Base(path)
+	var f *tokenfile.File
+	if src.Format == FormatRouteCodex {
+		f = tokenfile.Parse(path, data, s.aliasOpts(src, base))
+	} else {
+		fm := s.formatOf(src)
+		fm.opts = s.aliasOpts(src, base)
+		f = fm.Parse(path, data)
+	}
+	s.finish(src, f)
+	return f, true
+}
+
 // Write merges u into the source file at path by tokenfile.WriteWith in
 // the file's format, with the tool's own lock where it has one; ok is
 // false when path is no source's (the caller writes it as its own).

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/routecodex/token-daemon/internal/fakeprov"
 )
 
@@ -475,4 +477,54 @@ func TestSourcesCommandJSON(t *testing.T) {
 	if tok := h.listed()["gemini-cli/oauth_creds.json"]; tok.Provider != "gemini-cli" || tok.DisplayName != "gem@example.com" {
 		t.Errorf("gemini-cli file listed %+v", tok)
 	}
+}
+
+// The web dashboard of the real daemon, in headless Chromium, shows the
+// other tools' files by their source names: the watched Claude Code file
+// as watched, with Claude Code's own login once it logged itself out, and
+// its details page reached through the escaped name.
+func TestSourcesInWebDashboard(t *testing.T) {
+	ctx := headless(t)
+	fp := fakeprov.New()
+	t.Cleanup(fp.Close)
+	h := newHome(t)
+	h.dumpLogOnFailure()
+	h.writeFakeConfig(fp, map[string]any{"tray": "off", "sources": []any{
+		map[string]any{"format": "claude-code"}, map[string]any{"format": "gemini-cli"}}})
+	h.writeUserFile(".claude/.credentials.json", `{"claudeAiOauth":{"accessToken":"","refreshToken":"","expiresAt":0},"mcpOAuth":{}}`)
+	h.writeUserFile(".gemini/oauth_creds.json", string(mustRead(t, filepath.Join(sourceFixtures, "gemini-cli-home/.gemini/oauth_creds.json"))))
+	h.mustRun("token-daemon", "start")
+	if err := chromedp.Do(ctx, chromedp.Navigate(h.uiURL())); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(ctx, 15*time.Second, `document.querySelectorAll("#rows tr").length >= 2`); err != nil {
+		t.Fatalf("dashboard did not load: %v", err)
+	}
+	got := rowStatuses(t, ctx)
+	if got["claude-code/.credentials.json"] != "needs_reauth" || got["gemini-cli/oauth_creds.json"] != "valid" {
+		t.Errorf("rows %v", got)
+	}
+	cell, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`tr[data-file="claude-code/.credentials.json"] td.status`)))
+	if !strings.Contains(cell, "watch only") || !strings.Contains(cell, "run: claude /login") {
+		t.Errorf("claude status cell %q", cell)
+	}
+	reauth, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('tr[data-file="claude-code/.credentials.json"] a.reauth').length`))
+	if reauth != 0 {
+		t.Errorf("a re-login of our own is offered for Claude Code's file")
+	}
+	screenshot(t, ctx, "ui-sources-en.png")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`tr[data-file="gemini-cli/oauth_creds.json"] a.display`))); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	for range 3 { // the first poll may run in the page being left
+		if err = waitJS(ctx, 15*time.Second, `location.pathname === "/ui/token/gemini-cli%2Foauth_creds.json" && document.body.innerText.includes("gem@example.com")`); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		t.Fatalf("details page of a source file: %v (at %s)", err, loc)
+	}
+	screenshot(t, ctx, "ui-sources-details-en.png")
 }

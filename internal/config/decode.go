@@ -313,7 +313,7 @@ func (d *decoder) aliases(p string, raw json.RawMessage) (map[string]string, err
 	for _, m := range members {
 		key := join(p, m.key)
 		name := strings.TrimSpace(m.key)
-		if name == "" || strings.ContainsAny(name, `/\`) {
+		if name == "" || (strings.ContainsAny(name, `/\`) && !sourceFileName(name)) {
 			return nil, d.fail(key, "must be a token file name such as \"iflow-oauth-1-work.json\"")
 		}
 		alias, err := d.str(key, m.raw)

@@ -132,3 +132,11 @@ func isDir(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.IsDir()
 }
+
+// sourceFileName reports a name of another tool's file, "<source>/<file>"
+// (the name an alias of such a file is kept under).
+func sourceFileName(name string) bool {
+	src, base, ok := strings.Cut(name, "/")
+	return ok && sourceNameRE.MatchString(src) && base != "" && base != "." && base != ".." &&
+		!strings.ContainsAny(base, `/\`)
+}

@@ -78,3 +78,19 @@ func TestSourcesConfigErrors(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// An alias of another tool's file is kept under its source name.
+func TestSourceFileAlias(t *testing.T) {
+	cfg, err := Parse("/x/config.json", []byte(`{"tokenDaemon": {"aliases": {"claude-code/.credentials.json": "mine"}}}`))
+	if err != nil || cfg.Aliases["claude-code/.credentials.json"] != "mine" {
+		t.Fatalf("%v %v", cfg, err)
+	}
+	if name, _, err := CheckAlias("codex-cli/auth.json", "work"); err != nil || name != "codex-cli/auth.json" {
+		t.Errorf("CheckAlias: %q %v", name, err)
+	}
+	for _, bad := range []string{"a/b/c.json", "../x.json", "/abs.json", "x/../y.json"} {
+		if _, _, err := CheckAlias(bad, "w"); err == nil {
+			t.Errorf("CheckAlias(%q) accepted", bad)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/routecodex/token-daemon/internal/tokenfile"
@@ -94,6 +95,7 @@ func IsDir(format string) bool {
 // Set is the configured sources, read and written in their formats.
 type Set struct {
 	sources []Source
+	mu      sync.Mutex // guards opts
 	opts    tokenfile.Options
 	now     func() time.Time
 	lock    lockOptions
@@ -125,7 +127,17 @@ func New(srcs []Source, fileOpts tokenfile.Options, o Options) *Set {
 func (s *Set) Sources() []Source { return slices.Clone(s.sources) }
 
 // SetOptions replaces the file model's options (an alias was set).
-func (s *Set) SetOptions(opts tokenfile.Options) { s.opts = opts }
+func (s *Set) SetOptions(opts tokenfile.Options) {
+	s.mu.Lock()
+	s.opts = opts
+	s.mu.Unlock()
+}
+
+func (s *Set) options() tokenfile.Options {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opts
+}
 
 // Dir is the directory of a source's files.
 func (src Source) Dir() string {
@@ -185,7 +197,7 @@ func (s *Set) formatOf(src Source) format {
 	if ff == nil {
 		ff = formats[FormatRouteCodex]
 	}
-	return format{ff: ff, opts: s.opts, now: s.now}
+	return format{ff: ff, opts: s.options(), now: s.now}
 }
 
 // Scan reads every file of every source, each with its unique name.
@@ -275,8 +287,9 @@ func (s *Set) loadFormat(src Source, base string) *tokenfile.File {
 // aliasOpts are the file options with the alias of the unique name, which
 // is how config.aliases names a source file.
 func (s *Set) aliasOpts(src Source, base string) tokenfile.Options {
-	o := tokenfile.Options{Generic: s.opts.Generic, Aliases: map[string]string{}}
-	if a, ok := s.opts.Aliases[src.NameOf(base)]; ok {
+	opts := s.options()
+	o := tokenfile.Options{Generic: opts.Generic, Aliases: map[string]string{}}
+	if a, ok := opts.Aliases[src.NameOf(base)]; ok {
 		o.Aliases[base] = a
 	}
 	return o

@@ -26,6 +26,7 @@ func init() {
 		"config: %q: scheme must be https":                                     "%q: scheme must be https",
 
 		// why an alias cannot be stored (config.BadAliasError)
+		"config: must be one line":             "must be one line",
 		"config: %q is not a token file name":  "%q is not a token file name",
 		"config: longer than %d characters":    "longer than %d characters",
 		"config: it holds a control character": "it holds a control character",
@@ -50,6 +51,7 @@ func init() {
 		"config: %q: plain http is allowed only to a loopback host; use https": "%q：明文 http 只允许用于本机回环地址；请使用 https",
 		"config: %q: scheme must be https":                                     "%q：协议必须是 https",
 
+		"config: must be one line":             "必须是单行文本",
 		"config: %q is not a token file name":  "%q 不是 Token 文件名",
 		"config: longer than %d characters":    "超过 %d 个字符",
 		"config: it holds a control character": "含有控制字符",

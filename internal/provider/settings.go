@@ -117,7 +117,7 @@ func (s Settings) Validate(name string) error {
 		}
 	}
 	if strings.ContainsAny(s.UserAgent, "\r\n") {
-		return fmt.Errorf("%s: must be one line", key("userAgent"))
+		return bad(key("userAgent"), "must be one line")
 	}
 	if s.FilePrefix != "" && !providerNameRE.MatchString(s.FilePrefix) {
 		return bad(key("filePrefix"), "must be lower-case letters, digits, '.', '_' or '-'")

@@ -177,6 +177,9 @@ func (r *reloader) reload() {
 	if cfg.Tray != old.Tray {
 		restart = append(restart, "tray")
 	}
+	if !reflect.DeepEqual(cfg.Sources, old.Sources) {
+		restart = append(restart, "sources") // the watchers and the core's port are set up at start
+	}
 	r.provs.p.Store(registry)
 	core := next.CoreConfig()
 	core.FileOptions = fileOptions(&next, registry)

@@ -45,9 +45,7 @@ func (d *Daemon) SetAlias(file, alias string) {
 	}
 	opts.Aliases = aliases
 	d.opts.Store(&opts)
-	if so, ok := d.src.(interface{ SetOptions(tokenfile.Options) }); ok {
-		so.SetOptions(opts)
-	}
+	d.sourceOptions(opts)
 	d.optsMu.Unlock()
 	d.requeue(name)
 }

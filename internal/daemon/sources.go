@@ -143,3 +143,11 @@ func (d *Daemon) pendingPath(name string) string {
 	}
 	return filepath.Join(d.cfg.AuthDir, name)
 }
+
+// sourceOptions hands new file options (aliases) to the sources, when
+// they take them.
+func (d *Daemon) sourceOptions(opts tokenfile.Options) {
+	if so, ok := d.src.(interface{ SetOptions(tokenfile.Options) }); ok {
+		so.SetOptions(opts)
+	}
+}

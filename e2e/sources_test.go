@@ -145,7 +145,20 @@ func TestSourcesCodexCLIRefreshed(t *testing.T) {
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v", st.Mode().Perm())
 	}
+	// The broker serves it by its source name, with the daemon and without.
+	var live struct {
+		Tokens struct {
+			AccessToken string `json:"access_token"`
+		} `json:"tokens"`
+	}
+	_ = json.Unmarshal(after, &live)
+	if r := h.mustRun("token-daemon", "token", "codex-cli/auth.json"); strings.TrimSpace(r.stdout) != live.Tokens.AccessToken {
+		t.Errorf("token with the daemon: not the file's access token")
+	}
 	h.mustRun("token-daemon", "stop")
+	if r := h.mustRun("token-daemon", "token", "codex-cli/auth.json"); strings.TrimSpace(r.stdout) != live.Tokens.AccessToken {
+		t.Errorf("token without the daemon: not the file's access token")
+	}
 	noSecretsInHome(t, h, append(fp.Issued(), "CODEXCLI-RT-0-SECRETVALUE")...)
 }
 

@@ -92,6 +92,10 @@ type Daemon struct {
 	log   *slog.Logger
 	rand  func() float64
 	write func(path string, u tokenfile.Update, ifRefreshToken *string) (tokenfile.WriteResult, error)
+	src   Sources // other tools' files (sources.go); nil when none
+	// pendingPaths are the token file paths of the .pending answers found
+	// at start, by name (sources' files are not in the auth dir).
+	pendingPaths map[string]string
 
 	ready   chan struct{}
 	wake    chan struct{}
@@ -191,6 +195,7 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 	if d.rand == nil {
 		d.rand = rand.Float64
 	}
+	d.withSources(deps.Sources)
 	d.restored = d.loadState()
 	return d, nil
 }

@@ -14,6 +14,9 @@ const (
 	ReasonNoAccessToken  = "no_access_token"
 	ReasonNoRefreshToken = "no_refresh_token"
 	ReasonUnreadable     = "unreadable" // the text adds the system's error
+	// ReasonHandedOff: exported with --handoff; the other machine
+	// refreshes it (status static).
+	ReasonHandedOff = "handed_off"
 )
 
 // reasonTexts are the English reasons of the codes.
@@ -25,6 +28,7 @@ var reasonTexts = map[string]string{
 	ReasonNoAccessToken:  "no access token",
 	ReasonNoRefreshToken: "no refresh token",
 	ReasonUnreadable:     "unreadable",
+	ReasonHandedOff:      "handed off",
 }
 
 // Reason texts, as File.Invalid and StatusAt give them.

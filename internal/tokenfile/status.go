@@ -10,6 +10,8 @@ func (f *File) StatusAt(now time.Time, ahead time.Duration) (Status, string) {
 	switch {
 	case f.Invalid != "":
 		return StatusInvalid, f.Invalid
+	case f.HandedOff:
+		return StatusStatic, reasonTexts[ReasonHandedOff]
 	case f.ReadOnly:
 		return StatusStatic, ""
 	case f.AccessToken == "" && f.RefreshToken != "":

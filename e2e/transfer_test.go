@@ -8,8 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/routecodex/token-daemon/internal/bundle"
 )
@@ -215,5 +217,179 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(plain, &doc); err != nil || doc.Format != bundle.FormatName || len(doc.Files) != 1 ||
 		doc.Files[0].Name != "qwen-oauth-1-default.json" || doc.Providers[0].Settings["clientSecret"] != "CORP-CLIENT-SECRET" {
 		t.Fatalf("age -d gave %v: %.300s", err, plain)
+	}
+}
+
+// qwenAccount is a qwen token file of one account (by email).
+func qwenAccount(email, rt string, expires time.Time) string {
+	return `{
+  "access_token": "AT-` + rt + `",
+  "refresh_token": "` + rt + `",
+  "expires_at": ` + strconv.FormatInt(expires.UnixMilli(), 10) + `,
+  "email": "` + email + `",
+  "type": "qwen"
+}
+`
+}
+
+// The conflict rules: newer replaces only an older copy of the same
+// account (found under its own name or another), skip never replaces,
+// rename keeps another account's file and saves the bundle's copy as the
+// next free name; identical files are left alone. --dry-run prints the
+// plan and writes nothing.
+func TestImportConflictRules(t *testing.T) {
+	a := newHome(t)
+	now := time.Now().Truncate(time.Second)
+	later, sooner := now.Add(48*time.Hour), now.Add(24*time.Hour)
+	a.writeToken("qwen-oauth-1-old.json", qwenAccount("old@example.com", "RT-OLD-A-SECRETVALUE", later))  // newer than B's
+	a.writeToken("qwen-oauth-2-new.json", qwenAccount("new@example.com", "RT-NEW-A-SECRETVALUE", sooner)) // older than B's
+	a.writeToken("qwen-oauth-3-taken.json", qwenAccount("mine@example.com", "RT-TAKEN-A-SECRETVALUE", later))
+	a.writeToken("qwen-oauth-4-same.json", qwenAccount("same@example.com", "RT-SAME-SECRETVALUE", later))
+	a.writeToken("qwen-oauth-5-moved.json", qwenAccount("moved@example.com", "RT-MOVED-A-SECRETVALUE", later))
+	keyFile, recip := keyPair(t)
+	out := filepath.Join(t.TempDir(), "b.age")
+	a.mustRun("token-daemon", "export", "--all", "--recipient", recip, "--out", out)
+
+	setupB := func() *home {
+		b := newHome(t)
+		b.writeToken("qwen-oauth-1-old.json", qwenAccount("old@example.com", "RT-OLD-B-SECRETVALUE", sooner))
+		b.writeToken("qwen-oauth-2-new.json", qwenAccount("new@example.com", "RT-NEW-B-SECRETVALUE", later))
+		b.writeToken("qwen-oauth-3-taken.json", qwenAccount("other@example.com", "RT-OTHER-B-SECRETVALUE", sooner))
+		b.writeToken("qwen-oauth-4-same.json", qwenAccount("same@example.com", "RT-SAME-SECRETVALUE", later))
+		b.writeToken("qwen-oauth-7-here.json", qwenAccount("moved@example.com", "RT-MOVED-B-SECRETVALUE", sooner))
+		return b
+	}
+	run := func(b *home, args ...string) (result, map[string]string) {
+		before := tree(t, b.auth)
+		r := b.run(append([]string{"token-daemon", "import", out, "--identity", keyFile, "--lang", "en"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("import %v: exit %d\n%s\n%s", args, r.code, r.stdout, r.stderr)
+		}
+		return r, before
+	}
+
+	// Dry run: the plan of the default rule, nothing written.
+	b := setupB()
+	r, before := run(b, "--dry-run")
+	for _, want := range []string{
+		"qwen-oauth-1-old.json: the bundle's copy (qwen-oauth-1-old.json) is newer and replaces it",
+		"qwen-oauth-2-new.json: skipped, the copy here (qwen-oauth-2-new.json) is as new or newer",
+		"qwen-oauth-3-taken.json: skipped, qwen-oauth-3-taken.json here belongs to another account",
+		"qwen-oauth-4-same.json: already the same here",
+		"qwen-oauth-7-here.json: the bundle's copy (qwen-oauth-5-moved.json) is newer and replaces it",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	sameTree(t, "import --dry-run", before, tree(t, b.auth))
+
+	// newer (the default).
+	r, before = run(b)
+	if got := string(b.file("qwen-oauth-1-old.json")); !strings.Contains(got, "RT-OLD-A-SECRETVALUE") {
+		t.Errorf("the older copy of the same account was not replaced:\n%s\n%s", got, r.stdout)
+	}
+	for name, want := range map[string]string{
+		"qwen-oauth-2-new.json":   "RT-NEW-B-SECRETVALUE",   // B's is newer
+		"qwen-oauth-3-taken.json": "RT-OTHER-B-SECRETVALUE", // another account: never written over
+		"qwen-oauth-7-here.json":  "RT-MOVED-A-SECRETVALUE", // same account under another name: replaced there
+	} {
+		if got := string(b.file(name)); !strings.Contains(got, want) {
+			t.Errorf("%s holds\n%s\nwant %s", name, got, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(b.auth, "qwen-oauth-5-moved.json")); err == nil {
+		t.Errorf("a second file of one account was made")
+	}
+	if strings.Count(r.stdout, "\n") != 5 {
+		t.Errorf("one line per file expected:\n%s", r.stdout)
+	}
+
+	// skip: nothing existing is replaced.
+	b = setupB()
+	_, before = run(b, "--on-conflict", "skip")
+	sameTree(t, "import --on-conflict skip", before, tree(t, b.auth))
+
+	// rename: another account's name taken → the next free number.
+	b = setupB()
+	r, _ = run(b, "--on-conflict", "rename")
+	if got := string(b.file("qwen-oauth-8-taken.json")); !strings.Contains(got, "RT-TAKEN-A-SECRETVALUE") {
+		t.Errorf("rename: %s\n%s", got, r.stdout)
+	}
+	if got := string(b.file("qwen-oauth-3-taken.json")); !strings.Contains(got, "RT-OTHER-B-SECRETVALUE") {
+		t.Errorf("rename wrote over the other account: %s", got)
+	}
+	if !strings.Contains(r.stdout, "qwen-oauth-3-taken.json → qwen-oauth-8-taken.json") {
+		t.Errorf("rename said:\n%s", r.stdout)
+	}
+	audit, _ := os.ReadFile(filepath.Join(b.dir, "logs", "token-audit.jsonl"))
+	if !strings.Contains(string(audit), `"file":"qwen-oauth-8-taken.json","provider":"qwen"`) || !strings.Contains(string(audit), `"from":"qwen-oauth-3-taken.json"`) {
+		t.Errorf("audit log:\n%s", audit)
+	}
+	noSecrets(t, "the audit log", string(audit), "RT-TAKEN-A-SECRETVALUE", "RT-OTHER-B-SECRETVALUE")
+
+	r = b.run("token-daemon", "import", out, "--identity", keyFile, "--on-conflict", "sideways")
+	if r.code == 0 || !strings.Contains(r.stderr, `unknown --on-conflict "sideways"`) {
+		t.Errorf("bad rule: exit %d %q", r.code, r.stderr)
+	}
+}
+
+// A wrong passphrase, a truncated or tampered bundle, another file, and a
+// bundle of a newer format version: one sentence, a non-zero exit, and
+// nothing written anywhere in the home.
+func TestImportFailuresWriteNothing(t *testing.T) {
+	a := newHome(t)
+	a.copyFixtures()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.age")
+	a.extraEnv = []string{"ROUTECODEX_EXPORT_PASSPHRASE=right"}
+	a.mustRun("token-daemon", "export", "--all", "--out", good)
+	data, _ := os.ReadFile(good)
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tampered := append([]byte(nil), data...)
+	tampered[len(tampered)-40] ^= 0x01
+	doc, _ := json.Marshal(map[string]any{"format": bundle.FormatName, "version": bundle.Version + 1, "files": []any{}})
+	var newer bytes.Buffer
+	if err := bundle.Seal(&newer, doc, bundle.Key{Passphrase: "right", WorkFactor: 10}, false); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, file, pass, want string
+	}{
+		{"wrong passphrase", good, "wrong", "wrong passphrase or key; nothing was written"},
+		{"truncated", write("short.age", data[:len(data)/2]), "right", "is damaged (truncated or changed); nothing was written"},
+		{"tampered", write("tampered.age", tampered), "right", "is damaged (truncated or changed); nothing was written"},
+		{"not a bundle", write("notes.age", []byte("just some notes\n")), "right", "is not a token bundle"},
+		{"newer version", write("newer.age", newer.Bytes()), "right", "newer version (bundle format 2, this one reads up to 1)"},
+	}
+	b := newHome(t)
+	b.writeRawConfig(`{"tokenDaemon": {"language": "en"}}`)
+	b.writeToken("qwen-oauth-1-default.json", qwenAccount("dev@company.com", "RT-B-SECRETVALUE", time.Now().Add(time.Hour)))
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := tree(t, b.dir)
+			b.extraEnv = []string{"ROUTECODEX_EXPORT_PASSPHRASE=" + c.pass}
+			r := b.run("token-daemon", "import", c.file)
+			if r.code == 0 || r.stdout != "" {
+				t.Errorf("exit %d, stdout %q", r.code, r.stdout)
+			}
+			checkOne(t, r.stderr, c.want)
+			sameTree(t, "a failed import", before, tree(t, b.dir))
+		})
+	}
+}
+
+// checkOne fails unless stderr is one line holding want.
+func checkOne(t *testing.T, stderr, want string) {
+	t.Helper()
+	if !strings.Contains(stderr, want) || strings.Count(strings.TrimSuffix(stderr, "\n"), "\n") != 0 ||
+		strings.Contains(stderr, "goroutine ") {
+		t.Errorf("stderr %q, want one line with %q", stderr, want)
 	}
 }

@@ -22,8 +22,7 @@ import (
 
 // ExportOptions are the flags and arguments of `token-daemon export`.
 type ExportOptions struct {
-	Names          []string
-	Select         exportSelector
+	Selector
 	Out            string
 	Key            keyFlags
 	Armor          bool
@@ -35,13 +34,13 @@ type ExportOptions struct {
 func NewCmdExport(f *Factory) *cobra.Command {
 	o := &ExportOptions{}
 	cmd := &cobra.Command{
-		Use: "export [<name>…] [--all] [--provider P] --out FILE [--recipient age1…] [--passphrase-file F] [--armor] [--include-secrets] [--handoff]",
+		Use: "export <name>… | --all | [--provider P] [--status S,…] [--expiring [--within D]] [--health-below N] --out FILE [--recipient age1…] [--passphrase-file F] [--armor] [--include-secrets] [--handoff]",
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Names = args
 			return runExport(c.Context(), f, o)
 		},
 	}
-	o.Select.bind(cmd)
+	AddSelectorFlags(cmd, &o.Selector)
 	fl := cmd.Flags()
 	fl.StringVarP(&o.Out, "out", "o", "", "")
 	fl.StringArrayVar(&o.Key.Recipients, "recipient", nil, "")
@@ -52,56 +51,25 @@ func NewCmdExport(f *Factory) *cobra.Command {
 	return cmd
 }
 
-// exportSelector picks the files of an export: names, --all, --provider.
-// It is the seam where the shared selector flags of `list`, `refresh` and
-// `login` plug in once they exist.
-type exportSelector struct {
-	All      bool
-	Provider string
-}
-
-func (x *exportSelector) bind(cmd *cobra.Command) {
-	cmd.Flags().BoolVar(&x.All, "all", false, "")
-	cmd.Flags().StringVar(&x.Provider, "provider", "", "")
-}
-
-// pick resolves the selection to token files (missing ones are never
-// exported: there is nothing to read).
-func (x *exportSelector) pick(ctx context.Context, f *Factory, s *Settings, names []string) ([]daemon.TokenState, error) {
-	if len(names) == 0 && !x.All && x.Provider == "" {
+// exportSelection resolves the shared selectors (names, --all,
+// --provider, --status, --expiring, --health-below) to the files of an
+// export. Missing files are never exported (nothing to read), and a file
+// that is no usable token only when named.
+func exportSelection(ctx context.Context, f *Factory, s *Settings, sel *Selector) ([]daemon.TokenState, error) {
+	if sel.IsEmpty() {
 		return nil, errors.New(i18n.T(s.Lang, i18n.ErrExportArgs))
 	}
-	if x.Provider != "" {
-		if err := checkProvider(s, x.Provider); err != nil {
-			return nil, err
-		}
-	}
-	states, err := currentStates(ctx, f, s, f.Now())
+	states, err := sel.Resolve(ctx, f, s)
 	if err != nil {
-		return nil, err
+		return nil, errors.New(termtext.Escape(err.Error()))
 	}
+	named := len(sel.Names) > 0
 	var out []daemon.TokenState
-	seen := map[string]bool{}
-	add := func(st daemon.TokenState) {
-		if !seen[st.File] && st.Status != tokenfile.StatusMissing {
-			seen[st.File] = true
-			out = append(out, st)
+	for _, st := range states {
+		if st.Status == tokenfile.StatusMissing || (st.Status == tokenfile.StatusInvalid && !named) {
+			continue
 		}
-	}
-	for _, n := range names {
-		st, err := resolveName(s.Lang, states, n)
-		if err != nil {
-			return nil, &ExitError{Code: ExitUnknownName, Err: errors.New(termtext.Escape(err.Error()))}
-		}
-		add(st)
-	}
-	if x.All || (x.Provider != "" && len(names) == 0) {
-		for _, st := range states {
-			// A file that is no usable token is exported only by name.
-			if (x.Provider == "" || st.Provider == x.Provider) && st.Status != tokenfile.StatusInvalid {
-				add(st)
-			}
-		}
+		out = append(out, st)
 	}
 	if len(out) == 0 {
 		return nil, errors.New(i18n.T(s.Lang, i18n.ErrExportNothing))
@@ -141,7 +109,7 @@ func runExport(ctx context.Context, f *Factory, o *ExportOptions) error {
 	if fi, err := os.Stat(o.Out); err == nil && fi.IsDir() {
 		return errors.New(i18n.T(lang, i18n.ErrExportOutDir, o.Out))
 	}
-	picked, err := o.Select.pick(ctx, f, s, o.Names)
+	picked, err := exportSelection(ctx, f, s, &o.Selector)
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func init() {
 		PromptPassphrase:      "Passphrase of the bundle: ",
 		PromptPassphraseAgain: "The same passphrase again: ",
 
-		ErrExportArgs:     "name the token files to export, or give --all or --provider P",
+		ErrExportArgs:     "name the token files to export, or select them (--all, --provider, --status, --expiring, --health-below)",
 		ErrExportNothing:  "no token file matches the selection; nothing was written",
 		ErrExportNoOut:    "give the bundle's file with --out FILE",
 		ErrExportOutDir:   "--out %s is a directory: give a file name",
@@ -112,8 +112,6 @@ func init() {
 		"help.token-daemon.export.flag.armor":           "write ASCII armor (text) instead of binary",
 		"help.token-daemon.export.flag.include-secrets": "keep the providers' client secrets in the bundle",
 		"help.token-daemon.export.flag.handoff":         "stop refreshing the exported files here: the other machine takes them over",
-		"help.token-daemon.export.flag.all":             "export every token file",
-		"help.token-daemon.export.flag.provider":        "export the files of this `provider`",
 		"help.token-daemon.import.short":                "Import a bundle made by export: token files and their settings",
 		"help.token-daemon.import.long": "Decrypts the bundle, checks every file and writes it through the locked atomic write.\n" +
 			"--on-conflict newer (default) replaces only an older copy of the same account; skip\n" +
@@ -134,7 +132,7 @@ func init() {
 		PromptPassphrase:      "导出包的口令：",
 		PromptPassphraseAgain: "再次输入口令：",
 
-		ErrExportArgs:     "请指定要导出的 Token 文件，或使用 --all 或 --provider P",
+		ErrExportArgs:     "请指定要导出的 Token 文件，或用选择器选择（--all、--provider、--status、--expiring、--health-below）",
 		ErrExportNothing:  "没有符合条件的 Token 文件；未写入任何内容",
 		ErrExportNoOut:    "请用 --out FILE 指定导出包文件",
 		ErrExportOutDir:   "--out %s 是目录：请给出文件名",
@@ -189,8 +187,6 @@ func init() {
 		"help.token-daemon.export.flag.armor":           "写成 ASCII armor（文本）而不是二进制",
 		"help.token-daemon.export.flag.include-secrets": "在导出包中保留提供商的 client secret",
 		"help.token-daemon.export.flag.handoff":         "本机停止刷新导出的文件：由另一台机器接管",
-		"help.token-daemon.export.flag.all":             "导出所有 Token 文件",
-		"help.token-daemon.export.flag.provider":        "导出此`提供商`的文件",
 		"help.token-daemon.import.short":                "导入 export 生成的导出包：Token 文件及其设置",
 		"help.token-daemon.import.long": "解密导出包，检查每个文件，并通过加锁的原子写入写入。--on-conflict newer（默认）\n" +
 			"只替换同一账号较旧的副本；skip 从不替换；rename 把与本机另一账号同名的文件另存为\n" +

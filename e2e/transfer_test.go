@@ -393,3 +393,65 @@ func checkOne(t *testing.T, stderr, want string) {
 		t.Errorf("stderr %q, want one line with %q", stderr, want)
 	}
 }
+
+// Handoff: after `export --handoff`, a due token on a running daemon is
+// not refreshed (shown static, "handed off"), while another due token is;
+// importing the bundle back takes it back and the daemon refreshes it.
+func TestExportHandoffStopsRefreshing(t *testing.T) {
+	const handedRT, controlRT = "HANDED-RT-0-SECRETVALUE", "CONTROL-RT-0-SECRETVALUE"
+	srv := newQwenServer(t, handedRT, controlRT)
+	h := newHome(t)
+	off := map[string]any{"autoRefresh": map[string]any{"enabled": false}}
+	h.writeConfig(srv.URL, off)
+	soon := time.Now().Add(5 * time.Minute)
+	handed, control := "qwen-oauth-1-handed.json", "qwen-oauth-2-control.json"
+	h.writeToken(handed, qwenFile("HANDED-AT-0-SECRETVALUE", handedRT, soon))
+	h.writeToken(control, qwenFile("CONTROL-AT-0-SECRETVALUE", controlRT, soon))
+	h.mustRun("token-daemon", "start")
+
+	keyFile, recip := keyPair(t)
+	out := filepath.Join(t.TempDir(), "handed.age")
+	r := h.mustRun("token-daemon", "export", handed, "--handoff", "--recipient", recip, "--out", out)
+	if !strings.Contains(r.stdout, "handed off: this machine no longer refreshes "+handed) || strings.Contains(r.stderr, "fork") {
+		t.Errorf("export --handoff said:\n%s\n%s", r.stdout, r.stderr)
+	}
+	if st, reason, _, _ := h.status().token(handed); st != "static" || reason != "handed off" {
+		t.Fatalf("after the handoff %s is %s (%s)", handed, st, reason)
+	}
+	if r := h.run("token-daemon", "refresh", handed); r.code == 0 || !strings.Contains(r.stdout+r.stderr, "handed off") {
+		t.Errorf("refresh of a handed-off file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	exported := h.file(handed)
+
+	// Automatic refresh on: both are due; only the control is refreshed.
+	h.writeConfig(srv.URL, nil)
+	eventually(t, 20*time.Second, "the control token refreshed", func() bool {
+		return h.readToken(control)["refresh_token"] != controlRT
+	})
+	h.run("token-daemon", "status") // one more round trip through the daemon
+	if !bytes.Equal(h.file(handed), exported) {
+		t.Fatalf("the handed-off file was written:\n%s", h.file(handed))
+	}
+	srv.mu.Lock()
+	stillValid := srv.valid[handedRT]
+	srv.mu.Unlock()
+	if !stillValid {
+		t.Fatal("the handed-off refresh token was sent to the token server")
+	}
+	if st, _, _, _ := h.status().token(handed); st != "static" {
+		t.Fatalf("%s is %s after the reload", handed, st)
+	}
+
+	// Importing the bundle back (the same bytes) takes it back.
+	r = h.mustRun("token-daemon", "import", out, "--identity", keyFile)
+	if !strings.Contains(r.stdout, "already the same here") {
+		t.Errorf("import said:\n%s", r.stdout)
+	}
+	eventually(t, 20*time.Second, "the taken-back token refreshed", func() bool {
+		return h.readToken(handed)["refresh_token"] != handedRT
+	})
+	if data, _ := os.ReadFile(filepath.Join(h.dir, "state", "token-handoff.json")); strings.Contains(string(data), handed) {
+		t.Errorf("the handoff is still recorded:\n%s", data)
+	}
+	noSecretsInHome(t, h, handedRT, controlRT, "HANDED-AT-0-SECRETVALUE")
+}

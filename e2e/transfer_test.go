@@ -319,7 +319,7 @@ func TestImportConflictRules(t *testing.T) {
 	if got := string(b.file("qwen-oauth-3-taken.json")); !strings.Contains(got, "RT-OTHER-B-SECRETVALUE") {
 		t.Errorf("rename wrote over the other account: %s", got)
 	}
-	if !strings.Contains(r.stdout, "qwen-oauth-3-taken.json → qwen-oauth-8-taken.json") {
+	if !strings.Contains(r.stdout, "qwen-oauth-3-taken.json → saved as qwen-oauth-8-taken.json") {
 		t.Errorf("rename said:\n%s", r.stdout)
 	}
 	audit, _ := os.ReadFile(filepath.Join(b.dir, "logs", "token-audit.jsonl"))

@@ -128,7 +128,7 @@ func runExport(ctx context.Context, f *Factory, o *ExportOptions) error {
 	}
 	var restore func()
 	if o.Handoff {
-		if restore, err = handOff(ctx, f, s, h, b, exp); err != nil {
+		if restore, err = handOff(ctx, f, lang, s, h, b, exp); err != nil {
 			return err
 		}
 	}
@@ -163,8 +163,7 @@ func runExport(ctx context.Context, f *Factory, o *ExportOptions) error {
 // flight first; a file that such a refresh changed is exported with its
 // new bytes and handed off again. restore undoes it (the bundle could not
 // be written).
-func handOff(ctx context.Context, f *Factory, s *Settings, h transfer.Home, b *bundle.Bundle, exp []transfer.Exported) (restore func(), err error) {
-	lang := s.Lang
+func handOff(ctx context.Context, f *Factory, lang i18n.Lang, s *Settings, h transfer.Home, b *bundle.Bundle, exp []transfer.Exported) (restore func(), err error) {
 	client := ipc.NewClient(s.Paths.Socket)
 	var before map[string][32]byte
 	for round := 0; ; round++ {

@@ -193,11 +193,11 @@ func importLines(lang i18n.Lang, res *importResult, dry bool) []string {
 		case it.Err != nil:
 			line = i18n.T(lang, i18n.ImportFailed, file, termtext.Escape(describeFileErr(it.Err)))
 		case it.Action == transfer.ActionCreate:
-			line = i18n.T(lang, i18n.ImportCreate, file)
+			line = i18n.T(lang, pick(dry, i18n.ImportCreate, i18n.ImportCreated), file)
 		case it.Action == transfer.ActionReplace:
-			line = i18n.T(lang, i18n.ImportReplace, file, target)
+			line = i18n.T(lang, pick(dry, i18n.ImportReplace, i18n.ImportReplaced), file, target)
 		case it.Action == transfer.ActionRename:
-			line = i18n.T(lang, i18n.ImportRename, file, target)
+			line = i18n.T(lang, pick(dry, i18n.ImportRename, i18n.ImportRenamed), file, target)
 		case it.Action == transfer.ActionSame:
 			line = i18n.T(lang, i18n.ImportSame, file, target)
 		default:
@@ -224,4 +224,12 @@ func importLines(lang i18n.Lang, res *importResult, dry bool) []string {
 		out = append(out, i18n.T(lang, i18n.ImportProvidersKept, list(m.ProvidersKept)))
 	}
 	return out
+}
+
+// pick is plan when dry, else done.
+func pick(dry bool, plan, done i18n.Key) i18n.Key {
+	if dry {
+		return plan
+	}
+	return done
 }

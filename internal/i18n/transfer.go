@@ -34,6 +34,9 @@ const (
 	ErrImportFailed      Key = "import.errFailed"      // %d: count
 	ImportDryRun         Key = "import.dryRun"         //
 	ImportCreate         Key = "import.create"         // %s: file
+	ImportCreated        Key = "import.created"        // %s: file
+	ImportReplaced       Key = "import.replaced"       // %s: file, %s: target
+	ImportRenamed        Key = "import.renamed"        // %s: file, %s: new name
 	ImportReplace        Key = "import.replace"        // %s: file, %s: target
 	ImportRename         Key = "import.rename"         // %s: file, %s: new name
 	ImportSame           Key = "import.same"           // %s: file, %s: target
@@ -78,6 +81,9 @@ func init() {
 		ErrImportFailed:      "%d file(s) could not be written",
 		ImportDryRun:         "Plan (dry run: nothing is written):",
 		ImportCreate:         "➕ %s: new here",
+		ImportCreated:        "➕ %s: new here, written",
+		ImportReplaced:       "🔁 %[2]s: replaced by the bundle's newer copy (%[1]s)",
+		ImportRenamed:        "🆕 %s → saved as %s (the name belongs to another account here)",
 		ImportReplace:        "🔁 %[2]s: the bundle's copy (%[1]s) is newer and replaces it",
 		ImportRename:         "🆕 %s → %s (the name belongs to another account here)",
 		ImportSame:           "✅ %[2]s: already the same here (%[1]s)",
@@ -97,6 +103,28 @@ func init() {
 
 		"reason.handed_off":                 "handed off",
 		"reason.not_refreshable.handed_off": "not refreshable: handed off to another machine (export --handoff); import or log in to take it back",
+
+		"web.transfer.title":           "Export and import",
+		"web.transfer.export":          "Export every account",
+		"web.transfer.exportHint":      "Downloads one encrypted file (age) with every token file, its alias and the providers of config.json. Rotating tokens (qwen, iflow, codex, claude) fork at the next refresh unless handed off.",
+		"web.transfer.passphrase":      "Passphrase",
+		"web.transfer.passphraseAgain": "The same passphrase again",
+		"web.transfer.handoff":         "Hand off: this machine stops refreshing the exported files",
+		"web.transfer.secrets":         "Include the providers' client secrets",
+		"web.transfer.exportButton":    "Export and download",
+		"web.transfer.import":          "Import a bundle",
+		"web.transfer.importHint":      "A file of another account is never written over an existing one.",
+		"web.transfer.bundle":          "Bundle file",
+		"web.transfer.onConflict":      "When the file exists here",
+		"web.transfer.newer":           "replace an older copy of the same account (newer)",
+		"web.transfer.skip":            "never replace (skip)",
+		"web.transfer.rename":          "keep both under a new name (rename)",
+		"web.transfer.dryRun":          "Dry run: show the plan, write nothing",
+		"web.transfer.importButton":    "Import",
+		"web.transfer.needPassphrase":  "Give a passphrase.",
+		"web.transfer.mismatch":        "The two passphrases differ.",
+		"web.transfer.needFile":        "Choose the bundle file.",
+		"web.transfer.exported":        "%d file(s) exported.",
 
 		"help.token-daemon.export.short": "Export token files and their settings into an encrypted bundle (age) for another machine",
 		"help.token-daemon.export.long": "Writes the selected token files byte for byte with their modes, their aliases and the\n" +
@@ -154,6 +182,9 @@ func init() {
 		ErrImportFailed:      "%d 个文件未能写入",
 		ImportDryRun:         "计划（试运行：不写入任何内容）：",
 		ImportCreate:         "➕ %s：本机没有",
+		ImportCreated:        "➕ %s：本机没有，已写入",
+		ImportReplaced:       "🔁 %[2]s：已用导出包中更新的副本替换（%[1]s）",
+		ImportRenamed:        "🆕 %s → 已另存为 %s（本机该文件名属于另一个账号）",
 		ImportReplace:        "🔁 %[2]s：导出包中的副本（%[1]s）更新，将替换它",
 		ImportRename:         "🆕 %s → %s（本机该文件名属于另一个账号）",
 		ImportSame:           "✅ %[2]s：本机内容已相同（%[1]s）",
@@ -173,6 +204,28 @@ func init() {
 
 		"reason.handed_off":                 "已移交",
 		"reason.not_refreshable.handed_off": "无法刷新：已移交给另一台机器（export --handoff）；在本机导入或登录即可收回",
+
+		"web.transfer.title":           "导出与导入",
+		"web.transfer.export":          "导出全部账号",
+		"web.transfer.exportHint":      "下载一个加密文件（age），包含所有 Token 文件、它们的别名以及 config.json 中的提供商。轮换型 Token（qwen、iflow、codex、claude）若不移交，会在下次刷新时分叉。",
+		"web.transfer.passphrase":      "口令",
+		"web.transfer.passphraseAgain": "再次输入口令",
+		"web.transfer.handoff":         "移交：本机停止刷新导出的文件",
+		"web.transfer.secrets":         "包含提供商的 client secret",
+		"web.transfer.exportButton":    "导出并下载",
+		"web.transfer.import":          "导入导出包",
+		"web.transfer.importHint":      "绝不会用另一个账号的文件覆盖已有文件。",
+		"web.transfer.bundle":          "导出包文件",
+		"web.transfer.onConflict":      "本机已有该文件时",
+		"web.transfer.newer":           "替换同一账号较旧的副本（newer）",
+		"web.transfer.skip":            "从不替换（skip）",
+		"web.transfer.rename":          "以新文件名同时保留（rename）",
+		"web.transfer.dryRun":          "试运行：只显示计划，不写入",
+		"web.transfer.importButton":    "导入",
+		"web.transfer.needPassphrase":  "请输入口令。",
+		"web.transfer.mismatch":        "两次输入的口令不一致。",
+		"web.transfer.needFile":        "请选择导出包文件。",
+		"web.transfer.exported":        "已导出 %d 个文件。",
 
 		"help.token-daemon.export.short": "把 Token 文件及其设置导出为加密包（age），用于迁移到另一台机器",
 		"help.token-daemon.export.long": "把选中的 Token 文件按原字节和权限、它们的别名以及 config.json 中 tokenDaemon 的\n" +

@@ -43,7 +43,7 @@
     return t.usage && t.usage.lastAccessAt ? localTime(t.usage.lastAccessAt) : T["web.never"];
   }
   function statusLabel(st) { return boot.status[st] || st; }
-  function canReauth(t) { return t.provider !== "" && t.status !== "static" && t.status !== "missing"; }
+  function canReauth(t) { return t.provider !== "" && (t.status !== "static" || t.reasonCode === "handed_off") && t.status !== "missing"; }
 
   var toastTimer;
   function toast(msg, bad) {

@@ -30,38 +30,47 @@ func (d *Daemon) HandOff(ctx context.Context, set map[string][32]byte) error {
 	d.handoff.Store(&set)
 	d.optsMu.Unlock()
 
-	now := d.clock.Now()
-	var flights []*flight
-	d.mu.Lock()
-	for name, e := range d.entries {
-		_, handed := set[name]
-		was := prev != nil && hasKey(*prev, name)
-		switch {
-		case handed:
-			if f := e.file.WithHandoff(set); f != e.file {
-				e.file = f
-				if e.flight == nil {
-					d.planLocked(e, now)
-				}
-				d.emitLocked(e, now)
-			}
-			if e.flight != nil {
+	// A flight reads its entry's file outside the lock: an entry in flight
+	// keeps its file until the flight ends, then gets the set.
+	pending := map[string]bool{}
+	for name := range set {
+		pending[name] = true
+	}
+	for {
+		var flights []*flight
+		now := d.clock.Now()
+		d.mu.Lock()
+		for name, e := range d.entries {
+			_, handed := set[name]
+			switch {
+			case handed && !pending[name]:
+			case handed && e.flight != nil:
 				flights = append(flights, e.flight)
+			case handed:
+				delete(pending, name)
+				if f := e.file.WithHandoff(set); f != e.file {
+					e.file = f
+					d.planLocked(e, now)
+					d.emitLocked(e, now)
+				}
+			case (prev != nil && hasKey(*prev, name)) || e.file.HandedOff:
+				d.requeue(name) // read again without the handoff
 			}
-		case was || e.file.HandedOff:
-			d.requeue(name) // read again without the handoff
 		}
-	}
-	d.mu.Unlock()
-	d.flush()
-	for _, fl := range flights {
-		select {
-		case <-fl.done:
-		case <-ctx.Done():
-			return fmt.Errorf("hand off: waiting for a refresh in flight: %w", ctx.Err())
+		d.mu.Unlock()
+		d.flush()
+		if len(flights) == 0 {
+			return nil
 		}
+		for _, fl := range flights {
+			select {
+			case <-fl.done:
+			case <-ctx.Done():
+				return fmt.Errorf("hand off: waiting for a refresh in flight: %w", ctx.Err())
+			}
+		}
+		prev = &set // given back already: only the flights' entries are left
 	}
-	return nil
 }
 
 // HandedOff is the handed-off set in force.

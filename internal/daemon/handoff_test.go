@@ -92,3 +92,55 @@ func TestHandOffAtStart(t *testing.T) {
 		t.Fatalf("state %+v, %d refreshes", s, p.Calls())
 	}
 }
+
+// A refresh in flight when the handoff comes is waited for: HandOff
+// returns after its write, so the caller can see that the bytes changed
+// (and hand off the new ones); no refresh starts afterwards.
+func TestHandOffWaitsForAFlight(t *testing.T) {
+	dir := t.TempDir()
+	name := "qwen-oauth-1-a.json"
+	path := writeToken(t, dir, name, tokenFields("qwen", 1, t0.Add(10*time.Minute)))
+	data, _ := os.ReadFile(path)
+	started, release := make(chan struct{}), make(chan struct{})
+	p := &fakeProvider{name: "qwen", fn: func(n int, f *tokenfile.File) (tokenfile.Update, error) {
+		if n == 1 {
+			close(started)
+			<-release
+		}
+		return okUpdate(n, t0.Add(20*time.Minute)), nil
+	}}
+	h := newHarness(t, dir, setup{provs: providers{"qwen": p}})
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no refresh started")
+	}
+	done := make(chan error, 1)
+	go func() { done <- h.d.HandOff(context.Background(), map[string][32]byte{name: sha256.Sum256(data)}) }()
+	select {
+	case err := <-done:
+		t.Fatalf("HandOff returned during the flight: %v", err)
+	case <-time.After(50 * time.Millisecond): // bounds nothing: a pass only needs the flight to be waited for
+	}
+	close(release)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("HandOff did not return after the flight")
+	}
+	now, _ := os.ReadFile(path)
+	if sha256.Sum256(now) == sha256.Sum256(data) {
+		t.Fatal("the flight's write is not on disk when HandOff returns")
+	}
+	// The new bytes hand off; nothing refreshes them after.
+	if err := h.d.HandOff(context.Background(), map[string][32]byte{name: sha256.Sum256(now)}); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(time.Hour)
+	if p.Calls() != 1 || h.state(name).Status != tokenfile.StatusStatic {
+		t.Fatalf("%d refreshes, state %+v", p.Calls(), h.state(name))
+	}
+}

@@ -225,9 +225,12 @@ func nextFreeName(name string, f *tokenfile.File, alias string, taken map[string
 	if m := seqName.FindStringSubmatch(name); m != nil {
 		prefix, part = m[1], m[3]
 	}
-	if a := fileAlias(alias); a != "" {
-		part = a
-	} else if part == "" {
+	// The name's own alias part; else the configured alias (it follows
+	// the file to its new name in config.json anyway), else the file's.
+	if part == "" {
+		part = fileAlias(alias)
+	}
+	if part == "" {
 		part = fileAlias(f.Alias)
 	}
 	max := 0

@@ -96,6 +96,21 @@ var rules = []rule{
 		pkg:  "internal/redact",
 		ours: nil,
 	},
+	// The stand-in for the codex and claude endpoints: tests only, nothing
+	// of ours (TestProductHasNoFakes keeps it out of the binary).
+	{
+		pkg:  "internal/fakeprov",
+		ours: nil,
+	},
+}
+
+// TestProductHasNoFakes: the binary never links a test stand-in.
+func TestProductHasNoFakes(t *testing.T) {
+	for _, d := range deps(t, "cmd/routecodex") {
+		if strings.HasSuffix(d, "/internal/fakeprov") {
+			t.Errorf("cmd/routecodex depends on %s", d)
+		}
+	}
 }
 
 func deps(t *testing.T, pkg string) []string {

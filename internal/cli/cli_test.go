@@ -175,7 +175,7 @@ func TestListErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unknown provider", []string{"--provider", "nope"}, `unknown provider "nope" (known: antigravity, corp-sso, gemini-cli, iflow, qwen)`},
+		{"unknown provider", []string{"--provider", "nope"}, `unknown provider "nope" (known: antigravity, claude, codex, corp-sso, gemini-cli, iflow, qwen)`},
 		{"within without expiring", []string{"--within", "2h"}, "--within can only be used with --expiring"},
 		{"within not a duration", []string{"--expiring", "--within", "2 days"}, `--within "2 days" is not a positive duration (e.g. 2h or 90m)`},
 		{"within zero", []string{"--expiring", "--within", "0s"}, `--within "0s" is not a positive duration (e.g. 2h or 90m)`},

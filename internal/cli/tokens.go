@@ -135,7 +135,7 @@ func statesFromWire(tokens []ipc.TokenDetail) []daemon.TokenState {
 		out = append(out, daemon.TokenState{
 			File: t.File, Path: t.Path, Provider: t.Provider, Alias: t.Alias,
 			DisplayName: t.DisplayName, Email: t.Email,
-			Status: tokenfile.Status(t.Status), Reason: t.Reason,
+			Status: tokenfile.Status(t.Status), Reason: t.Reason, ReasonCode: t.ReasonCode, ReasonArgs: t.ReasonArgs,
 			ExpiresAt: parseWireTime(t.ExpiresAt), Refreshable: t.Refreshable,
 			LastRefreshAt: parseWireTime(t.LastRefreshAt), NextRefreshAt: parseWireTime(t.NextRefreshAt),
 			LastError: t.LastError, Failures: t.Failures,

@@ -167,10 +167,10 @@ func MergeBundle(path string, aliases map[string]string, aliasOrder []string, pr
 		}
 		file, alias, err := CheckAlias(name, alias)
 		if err != nil {
-			return res, &Error{File: path, Msg: "cannot merge the alias of " + name + ": " + err.Error()}
+			return res, mergeError(path, "the alias of "+name, err)
 		}
 		if out, _, err = mergeAlias(out, file, alias); err != nil {
-			return res, &Error{File: path, Msg: "cannot merge the aliases: " + err.Error()}
+			return res, mergeError(path, "tokenDaemon.aliases", err)
 		}
 		res.AliasesAdded = append(res.AliasesAdded, file)
 	}
@@ -184,7 +184,7 @@ func MergeBundle(path string, aliases map[string]string, aliasOrder []string, pr
 			continue
 		}
 		if out, err = addProvider(out, p); err != nil {
-			return res, &Error{File: path, Msg: "cannot merge provider " + p.Name + ": " + err.Error()}
+			return res, mergeError(path, "tokenDaemon.providers."+p.Name, err)
 		}
 		known[p.Name] = true
 		res.ProvidersAdded = append(res.ProvidersAdded, p.Name)
@@ -254,4 +254,10 @@ func addProvider(data []byte, p RawProvider) ([]byte, error) {
 		return nil, err
 	}
 	return insertMember(data, pr.valStart, prMembers, prClose, unit, p.Name, value), nil
+}
+
+// mergeError: what of a bundle could not be merged into config.json.
+func mergeError(path, what string, err error) error {
+	return &Error{File: path, Msg: "cannot merge " + what + " of the bundle: " + err.Error(),
+		What: "transfer.cfgMerge", Args: []any{what, err.Error()}}
 }

@@ -101,6 +101,7 @@ func init() {
 		"import.why.invalid":         "the bundle's %s is not a usable token file",
 		"import.why.changed":         "%s changed here while importing",
 
+		"transfer.cfgMerge":                 "cannot merge %s of the bundle: %s",
 		"reason.handed_off":                 "handed off",
 		"reason.not_refreshable.handed_off": "not refreshable: handed off to another machine (export --handoff); import or log in to take it back",
 
@@ -202,6 +203,7 @@ func init() {
 		"import.why.invalid":         "导出包中的 %s 不是可用的 Token 文件",
 		"import.why.changed":         "导入期间本机的 %s 发生了变化",
 
+		"transfer.cfgMerge":                 "无法合并导出包中的 %s：%s",
 		"reason.handed_off":                 "已移交",
 		"reason.not_refreshable.handed_off": "无法刷新：已移交给另一台机器（export --handoff）；在本机导入或登录即可收回",
 

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -454,4 +455,92 @@ func TestExportHandoffStopsRefreshing(t *testing.T) {
 		t.Errorf("the handoff is still recorded:\n%s", data)
 	}
 	noSecretsInHome(t, h, handedRT, controlRT, "HANDED-AT-0-SECRETVALUE")
+}
+
+// On a terminal the passphrase is asked twice (a pty by script(1)); two
+// different answers write nothing. Without a terminal and without a
+// passphrase source, export says how to give one.
+func TestExportAsksThePassphraseOnATerminal(t *testing.T) {
+	scriptBin, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script(1) (util-linux) is not installed: no pty to test the prompt with")
+	}
+	h := newHome(t)
+	h.writeToken("qwen-oauth-1-tty.json", qwenAccount("tty@example.com", "TTY-RT-SECRETVALUE", time.Now().Add(time.Hour)))
+	dir := t.TempDir()
+	export := func(input, out string) result {
+		t.Helper()
+		cmd := exec.Command(scriptBin, "-qec", binary+" token-daemon export --all --lang en --out "+out, "/dev/null")
+		cmd.Env = h.env()
+		cmd.Stdin = strings.NewReader(input)
+		var stdout bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stdout
+		err := cmd.Run()
+		r := result{stdout: stdout.String()}
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			r.code = ee.ExitCode()
+		}
+		return r
+	}
+	good := filepath.Join(dir, "tty.age")
+	r := export("tty pass\ntty pass\n", good)
+	if r.code != 0 || !strings.Contains(r.stdout, "Passphrase of the bundle:") || !strings.Contains(r.stdout, "The same passphrase again:") {
+		t.Fatalf("exit %d:\n%s", r.code, r.stdout)
+	}
+	h.extraEnv = []string{"ROUTECODEX_EXPORT_PASSPHRASE=tty pass"}
+	h.mustRun("token-daemon", "import", good, "--dry-run") // the passphrase typed opens it
+	h.extraEnv = nil
+
+	bad := filepath.Join(dir, "bad.age")
+	r = export("one\ntwo\n", bad)
+	if r.code == 0 || !strings.Contains(r.stdout, "the two passphrases differ; nothing was written") {
+		t.Errorf("mismatch: exit %d:\n%s", r.code, r.stdout)
+	}
+	if _, err := os.Stat(bad); err == nil {
+		t.Error("a bundle was written after two different passphrases")
+	}
+	r = h.run("token-daemon", "export", "--all", "--out", bad)
+	if r.code == 0 {
+		t.Error("export without a passphrase source succeeded")
+	}
+	checkOne(t, r.stderr, "no passphrase: give --passphrase-file FILE, set ROUTECODEX_EXPORT_PASSPHRASE")
+}
+
+// Without a daemon: the handoff shows in `list` (static, handed off) and
+// the next daemon start keeps it; importing the bundle back ends it.
+func TestHandoffWithoutADaemon(t *testing.T) {
+	h := newHome(t)
+	name := "qwen-oauth-1-cold.json"
+	h.writeToken(name, qwenAccount("cold@example.com", "COLD-RT-SECRETVALUE", time.Now().Add(48*time.Hour)))
+	keyFile, recip := keyPair(t)
+	out := filepath.Join(t.TempDir(), "cold.age")
+	h.mustRun("token-daemon", "export", name, "--handoff", "--recipient", recip, "--out", out)
+	listed := func() string {
+		var got struct {
+			Tokens []struct{ Status, Reason, ReasonCode string } `json:"tokens"`
+		}
+		r := h.mustRun("token-daemon", "list", "--json", "--lang", "en")
+		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got.Tokens) != 1 {
+			t.Fatalf("list --json: %v\n%s", err, r.stdout)
+		}
+		tk := got.Tokens[0]
+		return tk.Status + "/" + tk.Reason + "/" + tk.ReasonCode
+	}
+	if got := listed(); got != "static/handed off/handed_off" {
+		t.Fatalf("after export --handoff: %s", got)
+	}
+	if r := h.mustRun("token-daemon", "list", "--lang", "zh"); !strings.Contains(r.stdout, "已移交") {
+		t.Errorf("zh list does not say handed off:\n%s", r.stdout)
+	}
+	h.writeConfig("http://127.0.0.1:9", nil)
+	h.mustRun("token-daemon", "start")
+	if st, reason, _, _ := h.status().token(name); st != "static" || reason != "handed off" {
+		t.Errorf("a daemon started after the export shows %s (%s)", st, reason)
+	}
+	h.mustRun("token-daemon", "stop")
+	h.mustRun("token-daemon", "import", out, "--identity", keyFile)
+	if got := listed(); got != "valid//" {
+		t.Fatalf("after the import back: %s", got)
+	}
 }

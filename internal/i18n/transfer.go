@@ -100,6 +100,7 @@ func init() {
 		"import.why.exists":          "%s exists here",
 		"import.why.invalid":         "the bundle's %s is not a usable token file",
 		"import.why.changed":         "%s changed here while importing",
+		"import.why.not_token_name":  "%s is not a token file name here",
 
 		"transfer.cfgMerge":                 "cannot merge %s of the bundle: %s",
 		"reason.handed_off":                 "handed off",
@@ -202,6 +203,7 @@ func init() {
 		"import.why.exists":          "本机已有 %s",
 		"import.why.invalid":         "导出包中的 %s 不是可用的 Token 文件",
 		"import.why.changed":         "导入期间本机的 %s 发生了变化",
+		"import.why.not_token_name":  "%s 在本机不是 Token 文件名",
 
 		"transfer.cfgMerge":                 "无法合并导出包中的 %s：%s",
 		"reason.handed_off":                 "已移交",

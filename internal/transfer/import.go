@@ -57,6 +57,7 @@ const (
 	WhyChanged        = "changed"         // skip: the file here changed while importing
 	WhySameBytes      = "same_bytes"      // same
 	WhyNameTaken      = "name_taken"      // rename: the name belongs to another account
+	WhyNotTokenName   = "not_token_name"  // skip: a name the auth dir never reads as a token file
 )
 
 // Item is one file of the bundle and what import does with it.
@@ -125,6 +126,12 @@ func Plan(h Home, b *bundle.Bundle, onConflict string) ([]Item, error) {
 }
 
 func decide(it Item, in *tokenfile.File, byName map[string]*tokenfile.File, local []*tokenfile.File, taken map[string]bool, rule string) Item {
+	if tokenfile.Skip(it.File) {
+		// oauth-clients.local.json, *.bak*, deepseek-account-*: never
+		// written from a bundle.
+		it.Action, it.Why = ActionSkip, WhyNotTokenName
+		return it
+	}
 	if in.Invalid != "" {
 		it.Action, it.Why, it.Detail = ActionSkip, WhyInvalid, in.Invalid
 		return it

@@ -35,12 +35,13 @@ func TestPlanAndApply(t *testing.T) {
 		bundle.NewFile("qwen-oauth-2-b.json", 0o600, qwen("b@x", "RT-B", late)),
 		bundle.NewFile("qwen-oauth-3-c.json", 0o600, []byte(`{"access_token":"AT2","refresh_token":"RT-C-THERE","expires_at":9999999999999,"type":"qwen"}`)),
 		bundle.NewFile("broken.json", 0o600, []byte(`{`)),
+		bundle.NewFile("oauth-clients.local.json", 0o600, []byte(`{"qwen":{"clientSecret":"x"}}`)),
 	}, Aliases: map[string]string{"qwen-oauth-2-b.json": "工作 b"}}
 	h := Home{AuthDir: dir}
 	want := map[string][]string{
-		OnConflictNewer:  {"replace newer", "skip other_account", "skip unknown_account", "skip invalid"},
-		OnConflictSkip:   {"skip exists", "skip exists", "skip exists", "skip invalid"},
-		OnConflictRename: {"replace newer", "rename name_taken", "rename name_taken", "skip invalid"},
+		OnConflictNewer:  {"replace newer", "skip other_account", "skip unknown_account", "skip invalid", "skip not_token_name"},
+		OnConflictSkip:   {"skip exists", "skip exists", "skip exists", "skip invalid", "skip not_token_name"},
+		OnConflictRename: {"replace newer", "rename name_taken", "rename name_taken", "skip invalid", "skip not_token_name"},
 	}
 	for rule, exp := range want {
 		items, err := Plan(h, b, rule)

@@ -178,17 +178,25 @@ func handOff(ctx context.Context, f *Factory, lang i18n.Lang, s *Settings, h tra
 		if round == 0 {
 			before = prev
 		}
+		undo := func() {
+			if transfer.RestoreHandoff(h.HandoffPath, before, time.Now()) == nil {
+				_ = tellDaemon(context.WithoutCancel(ctx), client, before)
+			}
+		}
 		if err := tellDaemon(ctx, client, after); err != nil {
+			undo()
 			return nil, handoffDaemonError(lang, err)
 		}
 		changed, err := transfer.Reread(h, b, exp)
 		if err != nil {
+			undo()
 			return nil, exportError(lang, err)
 		}
 		if len(changed) == 0 {
 			break
 		}
 		if round == 3 {
+			undo()
 			return nil, errors.New(i18n.T(lang, i18n.ErrHandoffBusy, termtext.Escape(changed[0])))
 		}
 	}

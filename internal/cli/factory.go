@@ -16,6 +16,7 @@ import (
 	"github.com/routecodex/token-daemon/internal/daemon"
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/ipc"
+	"github.com/routecodex/token-daemon/internal/sources"
 	"github.com/routecodex/token-daemon/internal/watch"
 )
 
@@ -67,6 +68,8 @@ type Settings struct {
 	Paths  config.Paths
 	Config *config.TokenDaemon
 	Lang   i18n.Lang
+	// Sources are tokenDaemon.sources, resolved (sources.go).
+	Sources []sources.Source
 }
 
 // NewFactory is the Factory of the real process.
@@ -125,7 +128,7 @@ func (f *Factory) Settings() (*Settings, error) {
 	if err := config.CheckPrivate(paths); err != nil {
 		return nil, localAccessError(lang, err)
 	}
-	f.settings = &Settings{Paths: paths, Config: cfg, Lang: lang}
+	f.settings = &Settings{Paths: paths, Config: cfg, Lang: lang, Sources: config.ResolveSources(f.Env, paths.Config, cfg)}
 	return f.settings, nil
 }
 

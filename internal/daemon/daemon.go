@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -92,6 +93,10 @@ type Daemon struct {
 	log   *slog.Logger
 	rand  func() float64
 	write func(path string, u tokenfile.Update, ifRefreshToken *string) (tokenfile.WriteResult, error)
+	src   Sources // other tools' files (sources.go); nil when none
+	// pendingPaths are the token file paths of the .pending answers found
+	// at start, by name (sources' files are not in the auth dir).
+	pendingPaths map[string]string
 
 	ready   chan struct{}
 	wake    chan struct{}
@@ -127,6 +132,9 @@ type Daemon struct {
 	// opts is the file model's configuration once SetAlias changed it.
 	opts   atomic.Pointer[tokenfile.Options]
 	optsMu sync.Mutex // serialises SetAlias
+	// handoff is the handed-off set in force (handoff.go); it outlives
+	// Reconfigure, which carries none.
+	handoff atomic.Pointer[map[string][32]byte]
 
 	limits   *limiter
 	wg       sync.WaitGroup
@@ -190,6 +198,10 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 	}
 	if d.rand == nil {
 		d.rand = rand.Float64
+	}
+	d.withSources(deps.Sources)
+	if h := maps.Clone(cfg.FileOptions.HandedOff); h != nil {
+		d.handoff.Store(&h)
 	}
 	d.restored = d.loadState()
 	return d, nil

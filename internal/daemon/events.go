@@ -126,6 +126,7 @@ func (d *Daemon) noticeLocked(e *entry, kind NoticeKind, reason string) {
 	}
 	d.outbox = append(d.outbox, Notice{
 		Kind: kind, File: e.name, DisplayName: e.file.DisplayName, Provider: e.file.Provider, Reason: reason,
+		Login: e.file.Login, Watch: e.file.Watch,
 	})
 }
 

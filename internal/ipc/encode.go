@@ -195,6 +195,18 @@ func (w *jsonw) tokenFields(t *Token) {
 	w.bool(t.Refreshable)
 	w.key("reasonCode")
 	w.string(t.ReasonCode)
+	if t.Source != "" {
+		w.key("source")
+		w.string(t.Source)
+	}
+	if t.Watch {
+		w.key("watch")
+		w.bool(t.Watch)
+	}
+	if t.Login != "" {
+		w.key("login")
+		w.string(t.Login)
+	}
 	if len(t.ReasonArgs) > 0 {
 		w.key("reasonArgs")
 		w.strings(t.ReasonArgs)

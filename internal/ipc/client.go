@@ -24,6 +24,10 @@ type APIError struct {
 	Status     int      // HTTP status code
 	Message    string   // one sentence
 	Candidates []string // file names, when a name was ambiguous (409)
+	// Code and Args name the error for wording it in the user's language
+	// ("" when the daemon gave none).
+	Code string
+	Args []string
 }
 
 func (e *APIError) Error() string { return e.Message }
@@ -190,6 +194,7 @@ func readAPIError(resp *http.Response) *APIError {
 	if json.Unmarshal(data, &body) == nil && body.Error != "" {
 		e.Message = body.Error
 		e.Candidates = body.Candidates
+		e.Code, e.Args = body.Code, body.Args
 	} else {
 		e.Message = fmt.Sprintf("token daemon answered %d %s", resp.StatusCode, strings.ToLower(http.StatusText(resp.StatusCode)))
 	}

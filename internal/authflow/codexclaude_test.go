@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/routecodex/token-daemon/internal/fakeprov"
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/provider"
@@ -346,4 +348,89 @@ func mustQuery(t *testing.T, raw string) url.Values {
 		t.Fatal(err)
 	}
 	return u.Query()
+}
+
+// The codex login in a real browser: our page, the provider's page, the
+// redirect to localhost on the fixed port, the success page.
+func TestBrowserCodexLogin(t *testing.T) {
+	ctx := browser(t)
+	e := newProvEnv(t, i18n.EN)
+	e.fp.LoginAs("codex", coderA)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(e.base+"/auth/"+codexFile+"?k="+testSecret),
+		chromedp.WaitVisible(chromedp.ID("login")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "codex-auth-en.png")
+	if b := text(t, ctx, "login"); !strings.Contains(b, "ChatGPT") {
+		t.Errorf("button %q", b)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("login")), chromedp.WaitVisible(chromedp.ID("approve"))); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "codex-provider-page.png")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("approve")), chromedp.WaitVisible(chromedp.ID("success"))); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "codex-success-en.png")
+	if acc := text(t, ctx, "account"); acc != "coder@example.com" {
+		t.Errorf("account %q", acc)
+	}
+	noSecrets(t, pageHTML(t, ctx))
+	if m := e.readJSON(codexFile); !e.fp.Live(m["refresh_token"].(string)) {
+		t.Error("the file does not hold the new login")
+	}
+}
+
+// Both codex ports held by another program: the button leads to a page
+// that says so, in the page's language.
+func TestBrowserCodexPortTaken(t *testing.T) {
+	ctx := browser(t)
+	e := newProvEnv(t, i18n.ZH)
+	for _, p := range e.ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(e.base+"/auth/"+codexFile+"?k="+testSecret),
+		chromedp.Click(chromedp.ID("login")),
+		chromedp.WaitVisible(chromedp.ID("error")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "codex-port-taken-zh.png")
+	if r := text(t, ctx, "reason"); !strings.Contains(r, "已被其他程序占用") || !strings.Contains(r, strconv.Itoa(e.ports[0])) {
+		t.Errorf("reason %q", r)
+	}
+}
+
+func TestBrowserClaudeLogin(t *testing.T) {
+	ctx := browser(t)
+	e := newProvEnv(t, i18n.ZH)
+	e.fp.LoginAs("claude", clOrg1)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(e.base+"/auth/"+claudeFile+"?k="+testSecret),
+		chromedp.WaitVisible(chromedp.ID("login")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "claude-auth-zh.png")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("login")), chromedp.WaitVisible(chromedp.ID("approve"))); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "claude-provider-page.png")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("approve")), chromedp.WaitVisible(chromedp.ID("success"))); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "claude-success-zh.png")
+	if acc := text(t, ctx, "account"); acc != "claude@example.com" {
+		t.Errorf("account %q", acc)
+	}
+	if m := e.readJSON(claudeFile); m["refresh_token"] == "sk-ant-ort01-old" {
+		t.Error("the file does not hold the new login")
+	}
 }

@@ -222,6 +222,9 @@ func loginInProcess(ctx context.Context, f *Factory, s *Settings, req ipc.LoginR
 		// Keep serving until the browser has shown the result page (or a
 		// few seconds): the login ends in the callback, one request before
 		// that page.
+		if st.AuthURL != "" {
+			return nil // a pasted code: no page of ours shows the result
+		}
 		grace := time.NewTimer(resultPageGrace)
 		defer grace.Stop()
 		select {

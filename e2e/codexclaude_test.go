@@ -126,6 +126,16 @@ func TestCodexAndClaudeFilesRefreshed(t *testing.T) {
 			t.Errorf("%s refresh sent %s", r.Provider, r.ContentType)
 		}
 	}
+	// The broker and the list speak of them as of any file.
+	if r := h.mustRun("token-daemon", "token", "work"); strings.TrimSpace(r.stdout) != codex["access_token"] {
+		t.Errorf("token work: not the codex file's fresh access token")
+	}
+	if r := h.mustRun("token-daemon", "token", "claude@example.com", "--format", "header"); strings.TrimSpace(r.stdout) != "Authorization: Bearer "+fmt.Sprint(claude["access_token"]) {
+		t.Errorf("token claude: not the claude file's fresh access token")
+	}
+	if r := h.mustRun("token-daemon", "list"); !strings.Contains(r.stdout, "work (coder@example.com)") || !strings.Contains(r.stdout, "claude@example.com") {
+		t.Errorf("list:\n%s", r.stdout)
+	}
 	h.mustRun("token-daemon", "stop")
 	secrets := append(fp.Issued(), "CODEX-RT-0-SECRETVALUE", "CODEX-AT-0-SECRETVALUE", "CLAUDE-RT-0-SECRETVALUE", "sk-ant-oat01-CLAUDE-AT-0-SECRETVALUE")
 	noSecretsInHome(t, h, secrets...)

@@ -434,3 +434,36 @@ func TestBrowserClaudeLogin(t *testing.T) {
 		t.Error("the file does not hold the new login")
 	}
 }
+
+// A new codex account of the same email in another workspace is a file of
+// its own, named as RouteCodex names them, with its account id.
+func TestCodexNewAccountPerWorkspace(t *testing.T) {
+	e := newProvEnv(t, i18n.EN)
+	e.fp.LoginAs("codex", coderB)
+	p, err := e.srv.Login(context.Background(), LoginRequest{Provider: "codex", Alias: "team"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+	e.login(c)
+	r := e.do(c, "GET", p.URL, nil) // the flow page (session from the link)
+	if r.status == http.StatusSeeOther {
+		r = e.do(c, "GET", r.location, nil)
+	}
+	start := e.do(c, "POST", "/flow/"+p.FlowID+"/start", url.Values{"csrf": {csrfOf(t, r.body)}})
+	cb := e.do(c, "GET", e.approveAt(c, start.location), nil)
+	if cb.status != http.StatusSeeOther {
+		t.Fatalf("callback %d %s", cb.status, cb.body)
+	}
+	o := <-p.Done
+	if o.Err != nil || o.File != "codex-oauth-2-team.json" {
+		t.Fatalf("outcome %+v", o)
+	}
+	m := e.readJSON(o.File)
+	if m["type"] != "codex" || m["email"] != "coder@example.com" || m["account_id"] != "acct-B" || m["id_token"] == nil {
+		t.Errorf("new file %v", keys(m))
+	}
+	if old := e.readJSON(codexFile); old["account_id"] != "acct-A" || old["refresh_token"] != "codex-old-rt" {
+		t.Error("the other workspace's file changed")
+	}
+}

@@ -157,7 +157,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 		return ipc.DaemonInfo{
 			Running: true, PID: os.Getpid(), AuthDir: s.Paths.AuthDir,
 			StartedAt: &at, Version: f.Version, WebURL: pages.BaseURL(),
-			ConfigError: reload.Err(),
+			ConfigError: reload.Err(), ConfigErrorText: reload.ErrText(),
 		}
 	}
 	mountWebUI(pages, s, lang, logger)

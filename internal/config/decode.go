@@ -6,6 +6,7 @@ package config
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -346,6 +347,10 @@ func (d *decoder) providers(p string, raw json.RawMessage) (map[string]provider.
 		}
 		if err := s.Validate(m.key); err != nil {
 			// Validate names the key from "providers." on.
+			var se *provider.SettingsError
+			if errors.As(err, &se) {
+				return nil, newError(d.file, "tokenDaemon."+se.Key, se.Format, se.Args...)
+			}
 			return nil, &Error{File: d.file, Msg: "tokenDaemon." + err.Error()}
 		}
 		out[m.key] = s

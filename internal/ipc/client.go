@@ -21,11 +21,12 @@ var ErrNotRunning = errors.New("token daemon is not running")
 
 // APIError is an error answer of the daemon.
 type APIError struct {
-	Status     int      // HTTP status code
-	Message    string   // one sentence
-	Candidates []string // file names, when a name was ambiguous (409)
+	Status     int          // HTTP status code
+	Message    string       // one sentence
+	Candidates []string     // file names, when a name was ambiguous (409)
+	Reason     *TokenReason // a failed token request's coded reason, if any
 	// Code and Args name the error for wording it in the user's language
-	// ("" when the daemon gave none).
+	// ("" when the daemon gave none), e.g. a login's taken callback port.
 	Code string
 	Args []string
 }
@@ -195,6 +196,7 @@ func readAPIError(resp *http.Response) *APIError {
 		e.Message = body.Error
 		e.Candidates = body.Candidates
 		e.Code, e.Args = body.Code, body.Args
+		e.Reason = body.Reason
 	} else {
 		e.Message = fmt.Sprintf("token daemon answered %d %s", resp.StatusCode, strings.ToLower(http.StatusText(resp.StatusCode)))
 	}

@@ -321,7 +321,8 @@ func (c *client) classify(status int, hdr http.Header, body []byte, secrets []st
 	case e.Code == "invalid_client", e.Code == "unauthorized_client":
 		// The provider rejects the client, not the user's token: a login
 		// would meet the same answer.
-		e.Class, e.Fix = Misconfigured, c.credentialsFix()
+		e.Class = Misconfigured
+		e.Fix, e.Problem, e.ProblemArgs = c.credentialsFix()
 	case e.Code == "invalid_grant":
 		e.Class = Permanent
 	case e.Code == "invalid_request" && (strings.Contains(desc, "refresh") || strings.Contains(desc, "client_id") || strings.Contains(desc, "client id")):

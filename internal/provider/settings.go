@@ -69,101 +69,118 @@ func (s Settings) Validate(name string) error {
 	key := func(k string) string { return "providers." + name + "." + k }
 	canonical, builtin := builtinAliases[name]
 	if builtin && canonical != name {
-		return fmt.Errorf("providers.%s: %q is another name of the built-in provider %q; use providers.%s", name, name, canonical, canonical)
+		return bad("providers."+name, "%q is another name of the built-in provider %q; use providers.%s", name, canonical, canonical)
 	}
 	if !builtin && !providerNameRE.MatchString(name) {
-		return fmt.Errorf("providers.%s: a provider name must be lower-case letters, digits, '.', '_' or '-'", name)
+		return bad("providers."+name, "a provider name must be lower-case letters, digits, '.', '_' or '-'")
 	}
 
 	switch s.Flow {
 	case "", FlowAuthorizationCode, FlowDeviceCode:
 	default:
-		return fmt.Errorf("%s: must be %q or %q", key("flow"), FlowAuthorizationCode, FlowDeviceCode)
+		return bad(key("flow"), "must be %q or %q", FlowAuthorizationCode, FlowDeviceCode)
 	}
 	switch s.AuthStyle {
 	case "", AuthStyleParams, AuthStyleHeader, AuthStyleBoth:
 	default:
-		return fmt.Errorf("%s: must be %q, %q or %q", key("authStyle"), AuthStyleParams, AuthStyleHeader, AuthStyleBoth)
+		return bad(key("authStyle"), "must be %q, %q or %q", AuthStyleParams, AuthStyleHeader, AuthStyleBoth)
 	}
 	for _, u := range []struct{ key, val string }{
 		{"authUrl", s.AuthURL}, {"tokenUrl", s.TokenURL}, {"deviceCodeUrl", s.DeviceCodeURL}, {"userInfoUrl", s.UserInfoURL},
 		{"manualRedirectUrl", s.ManualRedirectURL},
 	} {
 		if err := checkURL(u.val); err != nil {
-			return fmt.Errorf("%s: %w", key(u.key), err)
+			err.Key = key(u.key)
+			return err
 		}
 	}
 	for i, u := range s.ProjectURLs {
 		if u == "" {
-			return fmt.Errorf("%s[%d]: must not be empty", key("projectUrls"), i)
+			return bad(fmt.Sprintf("%s[%d]", key("projectUrls"), i), "must not be empty")
 		}
 		if err := checkURL(u); err != nil {
-			return fmt.Errorf("%s[%d]: %w", key("projectUrls"), i, err)
+			err.Key = fmt.Sprintf("%s[%d]", key("projectUrls"), i)
+			return err
 		}
 	}
 	for i, sc := range s.Scopes {
 		if strings.TrimSpace(sc) == "" || strings.ContainsAny(sc, " \t\n") {
-			return fmt.Errorf("%s[%d]: must be one non-empty scope without spaces", key("scopes"), i)
+			return bad(fmt.Sprintf("%s[%d]", key("scopes"), i), "must be one non-empty scope without spaces")
 		}
 	}
 	for k := range s.ExtraAuthParams {
 		if k == "" {
-			return fmt.Errorf("%s: empty parameter name", key("extraAuthParams"))
+			return bad(key("extraAuthParams"), "empty parameter name")
 		}
 		if slices.Contains(reservedAuthParams, k) {
-			return fmt.Errorf("%s.%s: is set by the login flow and cannot be overridden", key("extraAuthParams"), k)
+			return bad(key("extraAuthParams")+"."+k, "is set by the login flow and cannot be overridden")
 		}
 	}
 	if strings.ContainsAny(s.UserAgent, "\r\n") {
-		return fmt.Errorf("%s: must be one line", key("userAgent"))
+		return bad(key("userAgent"), "must be one line")
 	}
 	if s.FilePrefix != "" && !providerNameRE.MatchString(s.FilePrefix) {
-		return fmt.Errorf("%s: must be lower-case letters, digits, '.', '_' or '-'", key("filePrefix"))
+		return bad(key("filePrefix"), "must be lower-case letters, digits, '.', '_' or '-'")
 	}
 
 	if builtin {
 		def := builtinDefaults[canonical]
 		if s.Flow != "" && s.Flow != def.Flow {
-			return fmt.Errorf("%s: %s supports only %q", key("flow"), name, def.Flow)
+			return bad(key("flow"), "%s supports only %q", name, def.Flow)
 		}
 		if s.FilePrefix != "" {
-			return fmt.Errorf("%s: the file names of the built-in provider %s are fixed", key("filePrefix"), name)
+			return bad(key("filePrefix"), "the file names of the built-in provider %s are fixed", name)
 		}
 		return nil
 	}
 
 	// A generic provider must say everything: the daemon does not guess.
 	if s.Flow == "" {
-		return fmt.Errorf("%s: missing; must be %q or %q", key("flow"), FlowAuthorizationCode, FlowDeviceCode)
+		return bad(key("flow"), "missing; must be %q or %q", FlowAuthorizationCode, FlowDeviceCode)
 	}
 	if s.TokenURL == "" {
-		return fmt.Errorf("%s: missing; a generic provider needs its token endpoint", key("tokenUrl"))
+		return bad(key("tokenUrl"), "missing; a generic provider needs its token endpoint")
 	}
 	if s.ClientID == "" {
-		return fmt.Errorf("%s: missing; a generic provider needs its client id", key("clientId"))
+		return bad(key("clientId"), "missing; a generic provider needs its client id")
 	}
 	if s.Flow == FlowAuthorizationCode && s.AuthURL == "" {
-		return fmt.Errorf("%s: missing; needed by flow %q", key("authUrl"), FlowAuthorizationCode)
+		return bad(key("authUrl"), "missing; needed by flow %q", FlowAuthorizationCode)
 	}
 	if s.Flow == FlowDeviceCode && s.DeviceCodeURL == "" {
-		return fmt.Errorf("%s: missing; needed by flow %q", key("deviceCodeUrl"), FlowDeviceCode)
+		return bad(key("deviceCodeUrl"), "missing; needed by flow %q", FlowDeviceCode)
 	}
 	if _, clash := builtinPrefixes[s.FilePrefix]; clash {
-		return fmt.Errorf("%s: %q is the prefix of a built-in provider", key("filePrefix"), s.FilePrefix)
+		return bad(key("filePrefix"), "%q is the prefix of a built-in provider", s.FilePrefix)
 	}
 	return nil
+}
+
+// SettingsError is a bad key of a provider's settings: Key is its path
+// from "providers." on, Format and Args the problem in English, which
+// config words from its catalogs in the user's language.
+type SettingsError struct {
+	Key    string
+	Format string
+	Args   []any
+}
+
+func (e *SettingsError) Error() string { return e.Key + ": " + fmt.Sprintf(e.Format, e.Args...) }
+
+func bad(key, format string, args ...any) *SettingsError {
+	return &SettingsError{Key: key, Format: format, Args: args}
 }
 
 // checkURL accepts an absolute https URL, or http to a loopback host (local
 // test servers): refresh tokens and client secrets never travel in clear
 // text over a network.
-func checkURL(raw string) error {
+func checkURL(raw string) *SettingsError {
 	if raw == "" {
 		return nil
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("%q is not an absolute URL", raw)
+		return bad("", "%q is not an absolute URL", raw)
 	}
 	switch u.Scheme {
 	case "https":
@@ -172,9 +189,9 @@ func checkURL(raw string) error {
 		if isLoopback(u.Hostname()) {
 			return nil
 		}
-		return fmt.Errorf("%q: plain http is allowed only to a loopback host; use https", raw)
+		return bad("", "%q: plain http is allowed only to a loopback host; use https", raw)
 	default:
-		return fmt.Errorf("%q: scheme must be https", raw)
+		return bad("", "%q: scheme must be https", raw)
 	}
 }
 

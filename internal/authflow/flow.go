@@ -258,10 +258,15 @@ func (s *Server) startForFile(ctx context.Context, name string, noBrowser bool) 
 	if !t.canAuth {
 		return nil, fmt.Errorf("%w: %s: %s", ErrNotReauthable, name, t.why)
 	}
+	// A login of the same kind already open for this file is joined (the
+	// CLI's login and the page's button are one flow); a copy/paste or
+	// device login asked for without a browser is a kind of its own.
+	p, _ := s.o.Providers.Get(t.file.Provider)
+	manual, device := loginKind(p, noBrowser)
 	now := s.now()
 	s.mu.Lock()
 	for _, f := range s.flows {
-		if f.file == name && f.status == statusPending && !f.used && now.Before(f.expires) && f.noBrowser == noBrowser {
+		if f.file == name && f.status == statusPending && !f.used && now.Before(f.expires) && f.manual == manual && (f.device != nil) == device {
 			s.mu.Unlock()
 			return f, nil
 		}
@@ -272,6 +277,18 @@ func (s *Server) startForFile(ctx context.Context, name string, noBrowser bool) 
 		hint = "" // iflow's "email" may be a phone number
 	}
 	return s.start(ctx, &flow{file: name, provider: t.file.Provider, hint: hint, noBrowser: noBrowser})
+}
+
+// loginKind says how a login of p runs: without a local browser, the
+// copy/paste variant where there is one, else the device login where the
+// provider has both; a provider with only a device login always uses it.
+func loginKind(p provider.Provider, noBrowser bool) (manual, device bool) {
+	_, isAC := p.(provider.AuthCodeFlow)
+	_, isDF := p.(provider.DeviceFlow)
+	_, hasManual := p.(provider.ManualRedirect)
+	manual = noBrowser && isAC && hasManual
+	device = isDF && (!isAC || noBrowser && !manual)
+	return manual, device
 }
 
 // startNew starts a login for a new account of a provider.
@@ -297,12 +314,9 @@ func (s *Server) start(ctx context.Context, f *flow) (*flow, error) {
 	f.status = statusPending
 	s.gc()
 	ac, isAC := p.(provider.AuthCodeFlow)
-	df, isDF := p.(provider.DeviceFlow)
-	_, hasManual := p.(provider.ManualRedirect)
-	// Without a local browser: the copy/paste variant where there is one,
-	// else the device login where the provider has both.
-	f.manual = f.noBrowser && isAC && hasManual
-	useDevice := isDF && (!isAC || f.noBrowser && !f.manual)
+	df, _ := p.(provider.DeviceFlow)
+	var useDevice bool
+	f.manual, useDevice = loginKind(p, f.noBrowser)
 	switch {
 	case isAC && !useDevice:
 		f.state = randomToken(24)

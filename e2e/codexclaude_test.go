@@ -309,14 +309,21 @@ func TestCodexLoginPortTakenMessage(t *testing.T) {
 	ports := codexPorts(t, h, fp)
 	h.writeFakeConfig(fp, nil)
 	h.writeToken("codex-oauth-1-work.json", `{"type":"codex","access_token":"a","refresh_token":"CODEX-RT-0-SECRETVALUE","email":"coder@example.com","expires_at":1577836800000}`)
-	// The other program is this test process: it holds both ports while
-	// the binary under test tries them.
+	// The other programs: two codex logins of other homes, still waiting
+	// for their browser, each holding one of the ports.
+	for range ports {
+		other := newHome(t)
+		other.extraEnv = h.extraEnv
+		other.writeFakeConfig(fp, nil)
+		other.writeToken("codex-oauth-1-work.json", `{"type":"codex","access_token":"a","refresh_token":"OTHER-RT-SECRETVALUE","email":"coder@example.com","expires_at":1577836800000}`)
+		_, _, lines, _ := startLoginCmd(t, other, "work")
+		lineWith(t, lines, regexp.MustCompile(`^\s*(http://127\.0\.0\.1:\S+)$`))
+	}
 	for _, p := range ports {
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
-		if err != nil {
-			t.Fatal(err)
+		if ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p)); err == nil {
+			ln.Close()
+			t.Fatalf("port %d is free: the other logins should hold it", p)
 		}
-		defer ln.Close()
 	}
 	for _, withDaemon := range []bool{false, true} {
 		if withDaemon {

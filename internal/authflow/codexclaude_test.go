@@ -383,18 +383,12 @@ func TestBrowserCodexLogin(t *testing.T) {
 	}
 }
 
-// Both codex ports held by another program: the button leads to a page
+// Both codex ports held by another process: the button leads to a page
 // that says so, in the page's language.
 func TestBrowserCodexPortTaken(t *testing.T) {
 	ctx := browser(t)
 	e := newProvEnv(t, i18n.ZH)
-	for _, p := range e.ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-	}
+	holdPortsElsewhere(t, e.ports...) // another process, as a `codex login`
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(e.base+"/auth/"+codexFile+"?k="+testSecret),
 		chromedp.Click(chromedp.ID("login")),

@@ -122,6 +122,7 @@ type Daemon struct {
 	optsMu sync.Mutex // serialises SetAlias
 
 	limits   *limiter
+	cl       clusterState // cluster mode (cluster.go)
 	wg       sync.WaitGroup
 	lastSave time.Time // loop goroutine only
 }
@@ -183,6 +184,7 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 	if d.rand == nil {
 		d.rand = rand.Float64
 	}
+	d.cl.port = deps.Cluster
 	d.restored = d.loadState()
 	return d, nil
 }

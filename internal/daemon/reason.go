@@ -31,6 +31,9 @@ func ReasonCode(reason string) string {
 	if reason == reasonFileRemoved {
 		return ReasonFileRemoved
 	}
+	if reason == reasonClusterUnreachable {
+		return ReasonClusterUnreachable
+	}
 	return tokenfile.ReasonCode(reason)
 }
 

@@ -41,7 +41,7 @@ func (l *liveProviders) Generic() map[string]string                { return l.p.
 
 // newLiveCore is newCore for the daemon process: its providers can be
 // replaced by a reload of config.json.
-func newLiveCore(f *Factory, s *Settings, logger *slog.Logger, notifier daemon.Notifier) (*daemon.Daemon, *liveProviders, error) {
+func newLiveCore(f *Factory, s *Settings, logger *slog.Logger, notifier daemon.Notifier, cluster daemon.Cluster) (*daemon.Daemon, *liveProviders, error) {
 	registry, err := newRegistry(f, s)
 	if err != nil {
 		return nil, nil, err
@@ -54,7 +54,7 @@ func newLiveCore(f *Factory, s *Settings, logger *slog.Logger, notifier daemon.N
 	cfg.RequestTimeout = tokenRequestTimeout
 	core, err := daemon.New(cfg, daemon.Deps{
 		Clock: daemon.SystemClock(), Providers: live, Notifier: notifier, Logger: logger,
-		AfterAnswer: testHoldAfterAnswer(f.getenv),
+		AfterAnswer: testHoldAfterAnswer(f.getenv), Cluster: cluster,
 	})
 	if err != nil {
 		return nil, nil, err

@@ -119,6 +119,9 @@ func writeStatus(f *Factory, lang i18n.Lang, st *ipc.Status) error {
 	if st.Daemon.ConfigError != "" {
 		tail.WriteString(configErrorLine(lang, st.Daemon.ConfigError) + "\n")
 	}
+	if c := st.Daemon.Cluster; c != nil {
+		tail.WriteString(clusterLine(lang, c) + "\n")
+	}
 	if tail.Len() > 0 {
 		_, err := fmt.Fprint(f.IO.Out, "\n"+tail.String())
 		return err

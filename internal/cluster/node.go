@@ -376,3 +376,48 @@ func (n *Node) watchFiles(ctx context.Context, rev int64) error {
 func (n *Node) opCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, max(n.ttl/3, 500*time.Millisecond))
 }
+
+// CheckResult is what `cluster join` found.
+type CheckResult struct {
+	Version string // of the etcd server
+	Files   int    // token files the cluster holds
+}
+
+// ErrWrongKey means the key does not open the cluster's files.
+var ErrWrongKey = errors.New("the key does not open the cluster's files")
+
+// Check connects to etcd and opens one of the cluster's files with the key:
+// what a node needs before it joins. An error other than ErrWrongKey means
+// etcd did not answer.
+func Check(ctx context.Context, opt Options) (CheckResult, error) {
+	n, err := New(opt)
+	if err != nil {
+		return CheckResult{}, err
+	}
+	defer n.Close()
+	ctx, cancel := context.WithTimeout(ctx, opt.DialTimeout)
+	defer cancel()
+	var res CheckResult
+	for _, ep := range opt.Endpoints {
+		st, err := n.cli.Status(ctx, ep)
+		if err == nil {
+			res.Version = st.Version
+			break
+		}
+		if ctx.Err() != nil {
+			return res, err
+		}
+	}
+	resp, err := n.cli.Get(ctx, n.keys.files, clientv3.WithPrefix())
+	if err != nil {
+		return res, err
+	}
+	res.Files = len(resp.Kvs)
+	for _, kv := range resp.Kvs {
+		if _, err := opt.Key.Open(kv.Value); err != nil {
+			return res, ErrWrongKey
+		}
+		break
+	}
+	return res, nil
+}

@@ -24,6 +24,9 @@ type Cluster struct {
 	KeyFile string
 }
 
+// Etcd is the endpoints list (a copy).
+func (c *Cluster) Etcd() []string { return append([]string(nil), c.Endpoints...) }
+
 // ClusterTLS are the PEM files of a TLS connection to etcd, as written.
 type ClusterTLS struct {
 	CA, Cert, Key string

@@ -3,18 +3,19 @@ package i18n
 // Cluster mode (DESIGN.md section 16): tokenDaemon.cluster, `token-daemon
 // cluster init|join`, the cluster line of `status`.
 const (
-	ClusterKeyExists     Key = "cluster.keyExists"     // %s key file
-	ClusterInitDone      Key = "cluster.initDone"      // %s key file, %s public key, %s config snippet
-	ClusterJoinOK        Key = "cluster.joinOK"        // %s endpoints, %s version, %s node, %s key file, %d files
-	ClusterJoinNoConfig  Key = "cluster.joinNoConfig"  // %s config file
-	ClusterJoinNoEtcd    Key = "cluster.joinNoEtcd"    // %s endpoints, %s error
-	ClusterJoinWrongKey  Key = "cluster.joinWrongKey"  // %s key file
-	ClusterNotBuilt      Key = "cluster.notBuilt"      // %s config file
-	ClusterStatusLine    Key = "cluster.statusLine"    // %s role word, %s node, %s leader, %s members
-	ClusterRoleLeader    Key = "cluster.roleLeader"    //
-	ClusterRoleFollower  Key = "cluster.roleFollower"  //
-	ClusterRoleUnreached Key = "cluster.roleUnreached" //
-	ClusterNone          Key = "cluster.none"          // "-" for an unknown leader
+	ClusterKeyExists     Key = "cluster.keyExists"        // %s key file
+	ClusterInitDone      Key = "cluster.initDone"         // %s key file, %s public key, %s config snippet
+	ClusterJoinOK        Key = "cluster.joinOK"           // %s endpoints, %s version, %s node, %s key file, %d files
+	ClusterJoinNoConfig  Key = "cluster.joinNoConfig"     // %s config file
+	ClusterJoinNoEtcd    Key = "cluster.joinNoEtcd"       // %s endpoints, %s error
+	ClusterJoinWrongKey  Key = "cluster.joinWrongKey"     // %s key file
+	ClusterNotBuilt      Key = "cluster.notBuilt"         // %s config file
+	ClusterStatusLine    Key = "cluster.statusLine"       // %s role word, %s node, %s leader, %s members
+	ClusterRoleLeader    Key = "cluster.role.leader"      //
+	ClusterRoleFollower  Key = "cluster.role.follower"    //
+	ClusterRoleUnreached Key = "cluster.role.unreachable" //
+	ClusterNone          Key = "cluster.none"             // "-" for an unknown leader
+	ClusterWebLine       Key = "cluster.webLine"          // %s node, %s role word, %s leader, %v members
 	ReasonClusterDown    Key = "reason.cluster_unreachable"
 )
 

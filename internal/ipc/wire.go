@@ -61,6 +61,17 @@ type DaemonInfo struct {
 	// ConfigError says why the last edit of config.json was not applied
 	// (the daemon keeps the configuration it runs with); "" when it was.
 	ConfigError string `json:"configError,omitempty"`
+	// Cluster is this node's view of its cluster (DESIGN.md section 16);
+	// absent without tokenDaemon.cluster.
+	Cluster *ClusterInfo `json:"cluster,omitempty"`
+}
+
+// ClusterInfo is daemon.cluster of `status --json`.
+type ClusterInfo struct {
+	Node    string   `json:"node"`
+	Role    string   `json:"role"`   // leader | follower | unreachable
+	Leader  string   `json:"leader"` // "" when unknown
+	Members []string `json:"members"`
 }
 
 // Status is the body of `status --json` and GET /v1/status.

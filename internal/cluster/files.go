@@ -53,16 +53,35 @@ func safeName(name string) bool {
 // revision to watch from.
 func (n *Node) syncAll(ctx context.Context) (int64, error) {
 	gctx, cancel := context.WithTimeout(ctx, n.ttl)
-	resp, err := n.cli.Get(gctx, n.keys.files, clientv3.WithPrefix())
+	// One consistent read of the files and the in-flight marks.
+	resp, err := n.cli.Txn(gctx).Then(
+		clientv3.OpGet(n.keys.files, clientv3.WithPrefix()),
+		clientv3.OpGet(n.keys.inflight, clientv3.WithPrefix()),
+	).Commit()
 	cancel()
 	if err != nil {
 		return 0, err
 	}
-	inEtcd := map[string]bool{}
-	for _, kv := range resp.Kvs {
+	// This node's own marks: refreshes it began and may not have published
+	// (it was killed or cut off). Where the cluster's value is older than
+	// the mark, nobody published since the refresh began, so the local file
+	// holds its answer (or still the content it began from), never an older
+	// one: it is published rather than overwritten.
+	own := map[string]int64{}
+	for _, kv := range resp.Responses[1].GetResponseRange().Kvs {
+		name := strings.TrimPrefix(string(kv.Key), n.keys.inflight)
+		if string(kv.Value) == n.opt.Node && safeName(name) {
+			own[name] = kv.CreateRevision
+		}
+	}
+	for _, kv := range resp.Responses[0].GetResponseRange().Kvs {
 		name := strings.TrimPrefix(string(kv.Key), n.keys.files)
-		inEtcd[name] = true
-		n.applyOne(ctx, name, remoteValue{rev: kv.ModRevision, value: kv.Value})
+		rv := remoteValue{rev: kv.ModRevision, value: kv.Value}
+		if markRev, ok := own[name]; ok && kv.ModRevision < markRev {
+			n.adoptLocal(name, rv)
+			continue
+		}
+		n.applyOne(ctx, name, rv)
 	}
 	entries, err := os.ReadDir(n.opt.AuthDir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -77,27 +96,41 @@ func (n *Node) syncAll(ctx context.Context) (int64, error) {
 			n.pub.add(e.Name(), false)
 		}
 	}
-	n.clearOwnMarks(ctx)
+	n.clearOwnMarks(ctx, own)
 	return resp.Header.Revision, nil
+}
+
+// adoptLocal records the cluster's value of name as the base of the local
+// file without writing it, so that the local file is published over it with
+// the revision check.
+func (n *Node) adoptLocal(name string, rv remoteValue) {
+	data, err := n.opt.Key.Open(rv.value)
+	if err != nil {
+		n.log.Error("cluster value cannot be decrypted", "file", name, "err", err)
+		return
+	}
+	n.log.Info("keeping the local file of an interrupted refresh of this node; publishing it", "file", name)
+	n.setSynced(name, rv.rev, sha256.Sum256(data))
 }
 
 // clearOwnMarks removes the in-flight marks this node left behind (it was
 // killed during a refresh) unless the answer waits in a .pending file: the
 // core writes that one and its publication removes the mark.
-func (n *Node) clearOwnMarks(ctx context.Context) {
-	gctx, cancel := n.opCtx(ctx)
-	resp, err := n.cli.Get(gctx, n.keys.inflight, clientv3.WithPrefix())
-	cancel()
-	if err != nil {
-		return
-	}
-	for _, kv := range resp.Kvs {
-		name := strings.TrimPrefix(string(kv.Key), n.keys.inflight)
-		if string(kv.Value) != n.opt.Node || !safeName(name) {
+//
+// A mark also stays while the local file differs from the cluster's value
+// (an answer written but not yet published): its publication removes it.
+func (n *Node) clearOwnMarks(ctx context.Context, own map[string]int64) {
+	for name := range own {
+		path := filepath.Join(n.opt.AuthDir, name)
+		if _, err := os.Stat(tokenfile.PendingPath(path)); err == nil {
+			n.log.Info("refreshed tokens of an interrupted refresh wait to be written; keeping the in-flight mark", "file", name)
 			continue
 		}
-		if _, err := os.Stat(tokenfile.PendingPath(filepath.Join(n.opt.AuthDir, name))); err == nil {
-			n.log.Info("refreshed tokens of an interrupted refresh wait to be written; keeping the in-flight mark", "file", name)
+		data, err := os.ReadFile(path)
+		n.mu.Lock()
+		s, known := n.synced[name]
+		n.mu.Unlock()
+		if err != nil || !known || sha256.Sum256(data) != s.hash {
 			continue
 		}
 		n.dropMark(ctx, name)
@@ -176,6 +209,8 @@ func (n *Node) applyLocked(name string, rv remoteValue) (retry bool) {
 	return false
 }
 
+// setSynced records an agreement and saves it at once: a node killed right
+// after must not take its newer local file for a stale copy.
 func (n *Node) setSynced(name string, rev int64, h [32]byte) {
 	n.mu.Lock()
 	if s, ok := n.synced[name]; !ok || rev >= s.rev {
@@ -183,6 +218,7 @@ func (n *Node) setSynced(name string, rev int64, h [32]byte) {
 		n.stateDirty = true
 	}
 	n.mu.Unlock()
+	n.saveState()
 }
 
 // Changed implements daemon.Cluster: the file is published by a worker.

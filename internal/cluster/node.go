@@ -76,6 +76,7 @@ type Node struct {
 	blocked    map[string]string // file -> node whose in-flight mark holds it (logged once)
 	locks      map[string]*sync.Mutex
 	stateDirty bool
+	saveMu     sync.Mutex // serialises saveState
 
 	pub   *shards // files to publish
 	apply *shards // remote values to write locally

@@ -55,6 +55,8 @@ func (n *Node) saveState() {
 	if n.opt.StateFile == "" {
 		return
 	}
+	n.saveMu.Lock()
+	defer n.saveMu.Unlock()
 	n.mu.Lock()
 	if !n.stateDirty {
 		n.mu.Unlock()
@@ -71,10 +73,9 @@ func (n *Node) saveState() {
 	_ = os.MkdirAll(dir, 0o700)
 	tmp, err := os.CreateTemp(dir, ".cluster-state-*")
 	if err == nil {
+		// No fsync: the state must survive the process (a kill), and a
+		// crash of the machine only costs a conflict resolved by etcd.
 		_, err = tmp.Write(data)
-		if err == nil {
-			err = tmp.Sync()
-		}
 		if cerr := tmp.Close(); err == nil {
 			err = cerr
 		}

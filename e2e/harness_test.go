@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,6 +59,10 @@ type home struct {
 	// extraEnv is added to the environment of every command (a test's
 	// D-Bus address, a PATH with a fake browser first).
 	extraEnv []string
+	// seen holds every token value a test wrote into the home, for the
+	// sweep at cleanup (sweepSecrets).
+	seenMu sync.Mutex
+	seen   map[string]bool
 }
 
 // newHome makes a home in a short temp path: a Unix socket path must stay
@@ -81,6 +86,7 @@ func newHome(t *testing.T) *home {
 				_ = p.Kill()
 			}
 		}
+		h.sweepSecrets()
 		os.RemoveAll(dir)
 	})
 	return h
@@ -178,6 +184,7 @@ func (h *home) writeConfig(serverURL string, extra map[string]any) {
 
 func (h *home) writeToken(name, content string) {
 	h.t.Helper()
+	h.remember([]byte(content))
 	if err := os.WriteFile(filepath.Join(h.auth, name), []byte(content), 0o600); err != nil {
 		h.t.Fatal(err)
 	}
@@ -356,6 +363,77 @@ func noSecrets(t *testing.T, where, text string, values ...string) {
 		if v != "" && strings.Contains(text, v) {
 			t.Errorf("%s contains a token value (%s…)", where, v[:4])
 		}
+	}
+}
+
+// remember notes the token values of a token file's content (any JSON
+// string under a key that names a token or a secret, at any depth).
+func (h *home) remember(content []byte) {
+	var doc any
+	if json.Unmarshal(content, &doc) != nil {
+		return
+	}
+	h.seenMu.Lock()
+	defer h.seenMu.Unlock()
+	if h.seen == nil {
+		h.seen = map[string]bool{}
+	}
+	var walk func(key string, v any)
+	walk = func(key string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, c := range v {
+				walk(k, c)
+			}
+		case []any:
+			for _, c := range v {
+				walk(key, c)
+			}
+		case string:
+			k := strings.ToLower(key)
+			if len(v) >= 8 && (strings.Contains(k, "token") || strings.Contains(k, "secret")) && !strings.Contains(k, "expir") && k != "token_type" {
+				h.seen[v] = true
+			}
+		}
+	}
+	walk("", doc)
+}
+
+// secretMarker is the shape the tests give token values their servers
+// issue ("LOGIN-AT-SECRETVALUE", "RT-7-SECRETVALUE").
+var secretMarker = regexp.MustCompile(`[A-Za-z0-9_.-]*SECRETVALUE[A-Za-z0-9_.-]*`)
+
+// sweepSecrets is the suite-wide check that no token value reaches a file
+// the daemon keeps for itself (logs, audit log, state) in any e2e test: the
+// values the test wrote, those in the auth dir at the end, and anything of
+// the tests' SECRETVALUE shape.
+func (h *home) sweepSecrets() {
+	h.t.Helper()
+	names, _ := filepath.Glob(filepath.Join(h.auth, "*.json"))
+	for _, name := range names {
+		if data, err := os.ReadFile(name); err == nil {
+			h.remember(data)
+		}
+	}
+	h.seenMu.Lock()
+	values := make([]string, 0, len(h.seen))
+	for v := range h.seen {
+		values = append(values, v)
+	}
+	h.seenMu.Unlock()
+	noSecretsInHome(h.t, h, values...)
+	for _, sub := range []string{"logs", "state"} {
+		_ = filepath.WalkDir(filepath.Join(h.dir, sub), func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			if data, err := os.ReadFile(path); err == nil {
+				if m := secretMarker.Find(data); m != nil {
+					h.t.Errorf("%s contains a token value (%s…)", path, m[:4])
+				}
+			}
+			return nil
+		})
 	}
 }
 

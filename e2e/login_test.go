@@ -183,3 +183,74 @@ func freePort(t *testing.T) int {
 	}
 	return port
 }
+
+// A login that fails is worded by the client in its own language, not in
+// the daemon's (issue 10 point 4): the daemon runs in English, the user's
+// terminal is Chinese, the user declines at the provider.
+func TestLoginFailureInTheClientsLanguage(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /gemini-cli/auth", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		back := q.Get("redirect_uri") + "?error=access_denied&state=" + url.QueryEscape(q.Get("state"))
+		http.Redirect(w, r, back, http.StatusFound)
+	})
+	idp := httptest.NewServer(mux)
+	t.Cleanup(idp.Close)
+	h := newHome(t)
+	h.writeConfig(idp.URL, map[string]any{"callbackPorts": []int{freePort(t)}, "language": "en"})
+	name := "gemini-oauth-1-dev.json"
+	h.writeToken(name, `{"access_token": "OLD-AT-SECRETVALUE", "expires_at": 1577836800000, "email": "dev@gmail.com"}`+"\n")
+	before, _ := os.ReadFile(filepath.Join(h.dir, "auth", name))
+	h.mustRun("token-daemon", "start")
+
+	cmd := execBinary(h, "--lang", "zh", "token-daemon", "login", "dev", "--no-browser")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var errText strings.Builder
+	pageURL := ""
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		errText.WriteString(sc.Text() + "\n")
+		if line := strings.TrimSpace(sc.Text()); strings.HasPrefix(line, "http://127.0.0.1:") {
+			pageURL = line
+			break
+		}
+	}
+	done := make(chan struct{})
+	go func() { // the rest, read after the scanner's buffer; errText is read after done
+		for sc.Scan() {
+			errText.WriteString(sc.Text() + "\n")
+		}
+		close(done)
+	}()
+	if pageURL == "" {
+		t.Fatalf("login printed no page URL:\n%s", errText.String())
+	}
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	page := get(t, browser, pageURL)
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("auth page has no CSRF token")
+	}
+	u, _ := url.Parse(pageURL)
+	resp, err := browser.PostForm(u.Scheme+"://"+u.Host+"/auth/"+name+"/start", url.Values{"csrf": {m[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	werr := cmd.Wait()
+	<-done
+	got := errText.String()
+	if werr == nil || !strings.Contains(got, "登录未完成：你在提供方页面拒绝了授权，文件未被修改。") || strings.Contains(got, "access denied") {
+		t.Errorf("login (exit %v) did not say in Chinese that it was declined:\n%s", werr, got)
+	}
+	if after, _ := os.ReadFile(filepath.Join(h.dir, "auth", name)); string(after) != string(before) {
+		t.Errorf("a declined login changed the file")
+	}
+}

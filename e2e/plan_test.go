@@ -146,6 +146,16 @@ func TestAliasSetAndRemove(t *testing.T) {
 	if r := h.run("token-daemon", "alias", "set", "nobody", "x"); r.code != 3 || !strings.Contains(r.stderr, "nobody") {
 		t.Errorf("unknown name: exit %d, stderr %q", r.code, r.stderr)
 	}
+	// A bad alias is refused in the user's language, naming the alias as given.
+	long := strings.Repeat("长", 70)
+	if r := h.run("--lang", "zh", "token-daemon", "alias", "set", "qwen-oauth-1.json", long); r.code == 0 ||
+		!strings.Contains(r.stderr, `别名 "`+long+`" 不能使用：超过 64 个字符`) || strings.Contains(r.stderr, "bad alias") {
+		t.Errorf("too long an alias in zh: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := h.run("--lang", "en", "token-daemon", "alias", "set", "qwen-oauth-1.json", "a\tb"); r.code == 0 ||
+		!strings.Contains(r.stderr, `alias "a\tb" cannot be used: it holds a control character`) {
+		t.Errorf("control character in en: exit %d, stderr %q", r.code, r.stderr)
+	}
 	if r := h.run("--lang", "zh", "token-daemon", "alias", "--help"); !strings.Contains(r.stdout, "设置或删除") {
 		t.Errorf("zh help: %q", r.stdout)
 	}

@@ -16,8 +16,9 @@ import (
 // config keys it tells the user to set stay whole (point 8).
 func TestMisconfigurationNotificationKeepsItsInstructions(t *testing.T) {
 	for _, tt := range []struct{ lang, head, reason, fix, tail string }{
-		{"en", "⚙️ Token refresh failed - fix the configuration", "Reason: ", "Fix: ", " — the daemon tries again once the configuration changes"},
-		{"zh", "⚙️ Token 刷新失败 - 请修正配置", "原因：", "修正：", "（配置修改后守护进程会自动重试）"},
+		{"en", "⚙️ Token refresh failed - fix the configuration", "Reason: ", "Fix: check the client id and secret: env ROUTECODEX_GEMINI_CLI_CLIENT_ID and ROUTECODEX_GEMINI_CLI_CLIENT_SECRET or ROUTECODEX_GEMINI_CLI_GOOGLE_CLIENT_SECRET, tokenDaemon.providers.gemini-cli.clientId and .clientSecret in config.json, or ", " — the daemon tries again once the configuration changes"},
+		// The fix in the user's language, the names in it whole (issue 10 point 4).
+		{"zh", "⚙️ Token 刷新失败 - 请修正配置", "原因：", "修正：请检查 client id 和 secret：环境变量 ROUTECODEX_GEMINI_CLI_CLIENT_ID 和 ROUTECODEX_GEMINI_CLI_CLIENT_SECRET 或 ROUTECODEX_GEMINI_CLI_GOOGLE_CLIENT_SECRET、config.json 中的 tokenDaemon.providers.gemini-cli.clientId 与 .clientSecret，或 ", "（配置修改后守护进程会自动重试）"},
 	} {
 		t.Run(tt.lang, func(t *testing.T) {
 			bus := dbustest.StartBus(t)
@@ -36,7 +37,7 @@ func TestMisconfigurationNotificationKeepsItsInstructions(t *testing.T) {
 				map[string]string{"en": "File: ", "zh": "文件："}[tt.lang] + name,
 				map[string]string{"en": "Account: ", "zh": "账号："}[tt.lang] + "dev (dev@gmail.com)",
 				tt.reason + "gemini-cli: invalid_client: The OAuth client was not found. (HTTP 401)",
-				tt.fix + "check the client id and secret: env ROUTECODEX_GEMINI_CLI_CLIENT_ID and ROUTECODEX_GEMINI_CLI_CLIENT_SECRET or ROUTECODEX_GEMINI_CLI_GOOGLE_CLIENT_SECRET, tokenDaemon.providers.gemini-cli.clientId and .clientSecret in config.json, or " + clients + tt.tail,
+				tt.fix + clients + tt.tail,
 			}, "\n")
 			if n.Body != want {
 				t.Errorf("body\n got %q\nwant %q", n.Body, want)

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -94,9 +95,9 @@ func TestInvalidClientIsAConfigurationProblem(t *testing.T) {
 		!strings.Contains(reason, "ROUTECODEX_GEMINI_CLI_CLIENT_SECRET") {
 		t.Errorf("reason %q", reason)
 	}
-	for _, lang := range []string{"en", "zh"} {
+	for lang, words := range map[string]string{"en": "(configuration error: invalid_client: The OAuth client", "zh": "(配置错误：invalid_client: The OAuth client"} {
 		out := h.run("--lang", lang, "token-daemon", "status").stdout
-		if !strings.Contains(out, "(configuration error: invalid_client: The OAuth client") {
+		if !strings.Contains(out, words) {
 			t.Errorf("status (%s) does not say it is the configuration:\n%s", lang, out)
 		}
 		if strings.Contains(out, "needs login") || strings.Contains(out, "失效") {
@@ -230,6 +231,11 @@ func TestConfigEditsApplyWithoutRestart(t *testing.T) {
 		!strings.Contains(zh, "修改后的配置未生效，守护进程继续使用之前的配置：") {
 		t.Errorf("status does not say the edit was not applied:\n%s\n%s", en, zh)
 	}
+	// Each client words the reason in its own language (issue 10 point 4).
+	if !strings.Contains(zh, "tokenDaemon.refreshAheadMinutes：必须是 1 到 1440 之间的整数") || strings.Contains(zh, "whole number") ||
+		!strings.Contains(en, "tokenDaemon.refreshAheadMinutes: must be a whole number from 1 to 1440") {
+		t.Errorf("the reason is not worded in each client's language:\n%s\n%s", en, zh)
+	}
 	if !strings.Contains(en, "工作账号") {
 		t.Errorf("the running configuration (alias) was lost:\n%s", en)
 	}
@@ -246,4 +252,55 @@ func TestConfigEditsApplyWithoutRestart(t *testing.T) {
 		t.Errorf("the daemon restarted (pid %d → %d)", pid, h.pid())
 	}
 	h.mustRun("token-daemon", "stop")
+}
+
+// A missing client secret is our own sentence: status, list and refresh
+// word it, and the setting to change, in the client's language, with no
+// English phrase of ours inside a Chinese line (issue 10 point 4).
+func TestMissingClientSecretInBothLanguages(t *testing.T) {
+	h := newHome(t)
+	// No client secret for iflow anywhere (the harness's config has one).
+	cfg := `{"tokenDaemon": {"language": "en", "tray": "off", "callbackPorts": [` + strconv.Itoa(freePort(t)) + `],
+	  "providers": {"iflow": {"tokenUrl": "http://127.0.0.1:1/iflow/token"}}}}`
+	if err := os.WriteFile(filepath.Join(h.dir, "config.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.writeToken("iflow.json", `{"access_token": "I-AT-SECRETVALUE", "refresh_token": "I-RT-SECRETVALUE", "expires_at": 1}`)
+	clients := filepath.Join(h.auth, "oauth-clients.local.json")
+	zhLine := "配置错误：缺少 client secret；请设置环境变量 ROUTECODEX_IFLOW_CLIENT_SECRET，或 config.json 中的 tokenDaemon.providers.iflow.clientSecret，或把 {\"iflow\":{\"clientSecret\":\"…\"}} 写入 " + clients
+	enLine := "configuration error: no client secret; set env ROUTECODEX_IFLOW_CLIENT_SECRET, or tokenDaemon.providers.iflow.clientSecret in config.json, or {\"iflow\":{\"clientSecret\":\"…\"}} in " + clients
+	// Without a daemon (refresh in this process), then through an English daemon.
+	for _, withDaemon := range []bool{false, true} {
+		if withDaemon {
+			h.mustRun("token-daemon", "start")
+			eventually(t, 10*time.Second, "the refresh to fail", func() bool {
+				st, _, _, _ := h.status().token("iflow.json")
+				return st == "refresh_failed"
+			})
+		}
+		zh := h.run("--lang", "zh", "token-daemon", "refresh", "iflow")
+		en := h.run("--lang", "en", "token-daemon", "refresh", "iflow")
+		if !strings.Contains(zh.stderr+zh.stdout, zhLine) || strings.Contains(zh.stderr+zh.stdout, "no client secret") {
+			t.Errorf("refresh in zh (daemon %v):\n%s%s", withDaemon, zh.stdout, zh.stderr)
+		}
+		if !strings.Contains(en.stderr+en.stdout, enLine) {
+			t.Errorf("refresh in en (daemon %v):\n%s%s", withDaemon, en.stdout, en.stderr)
+		}
+		// The broker's answer too: its sentence and the cause in it.
+		if r := h.run("--lang", "zh", "token-daemon", "token", "iflow"); r.code == 0 || !strings.Contains(r.stderr, "没有可用的令牌：已过期，且刷新失败："+zhLine) {
+			t.Errorf("token in zh (daemon %v): exit %d\n%s", withDaemon, r.code, r.stderr)
+		}
+		if r := h.run("--lang", "en", "token-daemon", "token", "iflow"); r.code == 0 || !strings.Contains(r.stderr, "expired, and the refresh failed: "+enLine) {
+			t.Errorf("token in en (daemon %v): exit %d\n%s", withDaemon, r.code, r.stderr)
+		}
+	}
+	for _, cmd := range []string{"status", "list"} {
+		zh := h.run("--lang", "zh", "token-daemon", cmd).stdout
+		if !strings.Contains(zh, "(配置错误：缺少 client secret；") || strings.Contains(zh, "configuration error") {
+			t.Errorf("%s in zh:\n%s", cmd, zh)
+		}
+		if en := h.run("--lang", "en", "token-daemon", cmd).stdout; !strings.Contains(en, "(configuration error: no client secret; set env") {
+			t.Errorf("%s in en:\n%s", cmd, en)
+		}
+	}
 }

@@ -82,11 +82,33 @@ var rules = []rule{
 		external:  []string{"filippo.io/age", "filippo.io/hpke", "golang.org/x/crypto", "golang.org/x/sys"},
 		forbidStd: []string{"net/http", "os/exec"},
 	},
+	// The health score is a pure function: nothing of ours, no I/O.
+	{
+		pkg:       "internal/health",
+		ours:      nil,
+		external:  nil,
+		forbidStd: []string{"net", "net/http", "os/exec"},
+	},
 	// A pure helper: anything may use it, it uses nothing of ours.
 	{
 		pkg:  "internal/redact",
 		ours: nil,
 	},
+	// The stand-in for the codex and claude endpoints: tests only, nothing
+	// of ours (TestProductHasNoFakes keeps it out of the binary).
+	{
+		pkg:  "internal/fakeprov",
+		ours: nil,
+	},
+}
+
+// TestProductHasNoFakes: the binary never links a test stand-in.
+func TestProductHasNoFakes(t *testing.T) {
+	for _, d := range deps(t, "cmd/routecodex") {
+		if strings.HasSuffix(d, "/internal/fakeprov") {
+			t.Errorf("cmd/routecodex depends on %s", d)
+		}
+	}
 }
 
 func deps(t *testing.T, pkg string) []string {

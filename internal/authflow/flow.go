@@ -96,6 +96,9 @@ type Outcome struct {
 	File    string // the file written ("" on error)
 	Account string
 	Err     error
+	// Reason is the stable code of Err ("denied", "exchange", …) and
+	// Detail its cause, for a client to word with FailureText.
+	Reason, Detail string
 }
 
 // LoginRequest names an existing file to re-authenticate, or a provider
@@ -172,6 +175,10 @@ func (f *flow) outcomeLocked() Outcome {
 	if f.status != statusSuccess {
 		o.File = ""
 		o.Err = f.err()
+		o.Reason, o.Detail = f.reason, f.detail
+		if o.Reason == "" && o.Err != nil {
+			o.Reason = reasonMismatch
+		}
 	}
 	return o
 }

@@ -409,25 +409,31 @@ func (s *Server) renderDone(w http.ResponseWriter, r *http.Request, f *flow) {
 }
 
 func (s *Server) reasonText(r *http.Request, f *flow) string {
-	switch f.reason {
+	return FailureText(s.langOf(r), f.reason, f.detail)
+}
+
+// FailureText words a failed login's Reason and Detail (an Outcome's, or
+// a client's copy of them) in lang, as the pages do.
+func FailureText(lang i18n.Lang, reason, detail string) string {
+	switch reason {
 	case reasonDenied:
-		return s.tr(r, "auth.err.denied")
+		return i18n.T(lang, i18n.AuthErrDenied)
 	case reasonState:
-		return s.tr(r, "auth.err.state")
+		return i18n.T(lang, i18n.AuthErrState)
 	case reasonExpired, reasonMismatch:
-		return s.tr(r, "auth.err.expired")
+		return i18n.T(lang, i18n.AuthErrExpired)
 	case reasonExchange:
-		return s.tr(r, "auth.err.exchange", f.detail)
+		return i18n.T(lang, i18n.AuthErrExchange, detail)
 	case reasonIdentity:
-		return s.tr(r, "auth.err.identity", f.detail)
+		return i18n.T(lang, i18n.AuthErrIdentity, detail)
 	case reasonWrite:
-		return s.tr(r, "auth.err.write", f.detail)
+		return i18n.T(lang, i18n.AuthErrWrite, detail)
 	case reasonProvider:
-		return s.tr(r, "auth.err.provider", f.detail)
+		return i18n.T(lang, i18n.AuthErrProvider, detail)
 	case reasonCanceled:
-		return s.tr(r, "auth.err.canceled")
+		return i18n.T(lang, i18n.AuthErrCanceled)
 	}
-	return s.tr(r, "auth.err.start", f.detail)
+	return i18n.T(lang, i18n.AuthErrStart, detail)
 }
 
 func (s *Server) handleSaveNew(w http.ResponseWriter, r *http.Request) {

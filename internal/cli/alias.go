@@ -57,10 +57,16 @@ func runAlias(ctx context.Context, f *Factory, name, alias string) error {
 	if err != nil {
 		return &ExitError{Code: ExitUnknownName, Err: errors.New(termtext.Escape(err.Error()))}
 	}
-	file, alias, err := config.CheckAlias(st.File, alias)
+	file, checked, err := config.CheckAlias(st.File, alias)
 	if err != nil {
-		return errors.New(i18n.T(s.Lang, i18n.AliasBad, alias, termtext.Escape(err.Error())))
+		why := err.Error()
+		var bad *config.BadAliasError
+		if errors.As(err, &bad) {
+			why = bad.Text(s.Lang)
+		}
+		return errors.New(i18n.T(s.Lang, i18n.AliasBad, alias, termtext.Escape(why))) // %q escapes the alias
 	}
+	alias = checked
 	err = ipc.NewClient(s.Paths.Socket).SetAlias(ctx, file, alias)
 	if errors.Is(err, ipc.ErrNotRunning) {
 		err = config.SetAlias(s.Paths.Config, file, alias)

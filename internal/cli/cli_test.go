@@ -119,6 +119,14 @@ func TestListFilters(t *testing.T) {
 		{"provider and expiring", []string{"--provider", "qwen", "--expiring"}, []string{"qwen-oauth-2-exp.json", "qwen-oauth-3-noref.json"}},
 		{"configured provider", []string{"--provider", "corp-sso"}, []string{"corp-sso-1.json"}},
 		{"known provider without files", []string{"--provider", "antigravity"}, []string{}},
+		{"names", []string{"qwen-oauth-2-exp", "broken.json", "qwen-oauth-2-exp.json"}, []string{"qwen-oauth-2-exp.json", "broken.json"}},
+		{"names narrowed by a filter", []string{"qwen-oauth-2-exp", "broken.json", "--provider", "qwen"}, []string{"qwen-oauth-2-exp.json"}},
+		{"status", []string{"--status", "needs_reauth,invalid"}, []string{"broken.json", "qwen-oauth-3-noref.json"}},
+		{"status twice", []string{"--status", "expired", "--status", "static"}, []string{"gemini-oauth-1-old.json", "iflow-oauth-2-static.json"}},
+		{"status and provider", []string{"--status", "expiring", "--provider", "qwen"}, []string{"qwen-oauth-2-exp.json"}},
+		{"health below 50: the critical ones", []string{"--health-below", "50"}, []string{"broken.json", "qwen-oauth-3-noref.json"}},
+		{"health below 80", []string{"--health-below", "80"}, []string{"broken.json", "gemini-oauth-1-old.json", "qwen-oauth-3-noref.json"}},
+		{"all with a filter", []string{"--all", "--provider", "iflow"}, []string{"iflow-oauth-1-soon.json", "iflow-oauth-2-static.json", "iflow-oauth-3-key.json"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,12 +175,15 @@ func TestListErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unknown provider", []string{"--provider", "nope"}, `unknown provider "nope" (known: antigravity, corp-sso, gemini-cli, iflow, qwen)`},
+		{"unknown provider", []string{"--provider", "nope"}, `unknown provider "nope" (known: antigravity, claude, codex, corp-sso, gemini-cli, iflow, qwen)`},
 		{"within without expiring", []string{"--within", "2h"}, "--within can only be used with --expiring"},
 		{"within not a duration", []string{"--expiring", "--within", "2 days"}, `--within "2 days" is not a positive duration (e.g. 2h or 90m)`},
 		{"within zero", []string{"--expiring", "--within", "0s"}, `--within "0s" is not a positive duration (e.g. 2h or 90m)`},
 		{"unknown flag", []string{"--bogus"}, "unknown flag: --bogus (run 'routecodex token-daemon list --help' for usage)"},
-		{"argument", []string{"extra"}, "wrong arguments; usage: routecodex token-daemon list [--expiring [--within 2h]] [--provider P] [--json] (run 'routecodex token-daemon list --help' for more)"},
+		{"unknown name", []string{"extra"}, "no token file matches “extra”"},
+		{"unknown status", []string{"--status", "valid,bogus"}, `--status: unknown status "bogus" (known: valid, expiring, expired, refreshing, refresh_failed, needs_reauth, invalid, static, missing)`},
+		{"health below out of range", []string{"--health-below", "0"}, "--health-below 0 is not a score between 1 and 101"},
+		{"all with names", []string{"--all", "x"}, "--all cannot be combined with names: give names, or --all with filters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

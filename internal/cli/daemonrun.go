@@ -160,7 +160,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 		return ipc.DaemonInfo{
 			Running: true, PID: os.Getpid(), AuthDir: s.Paths.AuthDir,
 			StartedAt: &at, Version: f.Version, WebURL: pages.BaseURL(),
-			ConfigError: reload.Err(), Cluster: node.info(),
+			ConfigError: reload.Err(), ConfigErrorText: reload.ErrText(), Cluster: node.info(),
 		}
 	}
 	mountWebUI(pages, s, lang, logger)

@@ -47,7 +47,7 @@ func TestHelpIsWordedInTheLanguage(t *testing.T) {
 		lang      string
 		want, not []string
 	}{
-		{"zh", []string{"用法：", "选项：", "全局选项：", "列出认证目录中的 Token 文件", "只列出该提供商的文件", "显示 list 的帮助", "配置文件（默认"},
+		{"zh", []string{"用法：", "选项：", "全局选项：", "列出认证目录中的 Token 文件", "只选该提供商的文件", "显示 list 的帮助", "配置文件（默认"},
 			[]string{"Usage:", "Flags:", "help for", "List the token files", "config file"}},
 		{"en", []string{"Usage:", "Flags:", "Global Flags:", "List the token files", "only files of this provider", "help for list", "config file (default"},
 			[]string{"用法", "选项"}},

@@ -3,9 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,28 +14,21 @@ import (
 
 // ListOptions are the flags of `token-daemon list`.
 type ListOptions struct {
-	Expiring bool
-	Within   string // a Go duration; "" means refreshAheadMinutes
-	Provider string
-	JSON     bool
-
-	withinSet bool // --within given, even as ""
+	Selector
+	JSON bool
 }
 
 // NewCmdList is `routecodex token-daemon list`.
 func NewCmdList(f *Factory) *cobra.Command {
 	opts := &ListOptions{}
 	cmd := &cobra.Command{
-		Use:  "list [--expiring [--within 2h]] [--provider P] [--json]",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts.withinSet = cmd.Flags().Changed("within")
+		Use: "list [<name>…] [--provider P] [--status S,…] [--expiring [--within 2h]] [--health-below N] [--json]",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Names = args
 			return runList(cmd.Context(), f, opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.Expiring, "expiring", false, "")
-	cmd.Flags().StringVar(&opts.Within, "within", "", "")
-	cmd.Flags().StringVar(&opts.Provider, "provider", "", "")
+	AddSelectorFlags(cmd, &opts.Selector)
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "")
 	return cmd
 }
@@ -47,28 +38,11 @@ func runList(ctx context.Context, f *Factory, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	flt := tokenFilter{Provider: opts.Provider, Expiring: opts.Expiring, Within: s.Config.RefreshAhead()}
-	if opts.withinSet || opts.Within != "" {
-		if !opts.Expiring {
-			return errors.New(i18n.T(s.Lang, i18n.ErrWithinNeedsExp))
-		}
-		d, err := time.ParseDuration(opts.Within)
-		if err != nil || d <= 0 {
-			return errors.New(i18n.T(s.Lang, i18n.ErrWithinInvalid, opts.Within))
-		}
-		flt.Within = d
-	}
-	if opts.Provider != "" {
-		if err := checkProvider(s, opts.Provider); err != nil {
-			return err
-		}
-	}
 	now := f.Now()
-	states, err := currentStates(ctx, f, s, now)
+	states, err := opts.Resolve(ctx, f, s)
 	if err != nil {
 		return err
 	}
-	states = filterStates(states, flt, now)
 	tokens := make([]ipc.Token, 0, len(states))
 	for _, st := range states {
 		tokens = append(tokens, ipc.TokenOf(st, now))
@@ -78,8 +52,11 @@ func runList(ctx context.Context, f *Factory, opts *ListOptions) error {
 	}
 	if len(tokens) == 0 {
 		msg := i18n.T(s.Lang, i18n.NoTokens, termtext.Escape(abbreviateHome(s.Paths.AuthDir, f.Env.UserHome)))
-		if opts.Expiring {
-			msg = i18n.T(s.Lang, i18n.NoExpiringTokens, flt.Within)
+		switch {
+		case opts.Expiring:
+			msg = i18n.T(s.Lang, i18n.NoExpiringTokens, opts.Window(s))
+		case !opts.IsEmpty():
+			msg = i18n.T(s.Lang, i18n.SelNoMatch)
 		}
 		_, err := fmt.Fprintln(f.IO.Out, msg)
 		return err

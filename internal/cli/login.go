@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/routecodex/token-daemon/internal/authflow"
 	"github.com/routecodex/token-daemon/internal/daemon"
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/ipc"
@@ -68,7 +69,11 @@ func runLogin(ctx context.Context, f *Factory, opts *LoginOptions) error {
 		return apiErrorSentence(s.Lang, err)
 	}
 	if out.Error != "" {
-		return errors.New(i18n.T(s.Lang, i18n.LoginFailed, termtext.Escape(out.Error)))
+		why := out.Error
+		if out.Reason != "" { // worded here, not in the daemon's language
+			why = authflow.FailureText(s.Lang, out.Reason, out.Detail)
+		}
+		return errors.New(i18n.T(s.Lang, i18n.LoginFailed, termtext.Escape(why)))
 	}
 	done := i18n.T(s.Lang, i18n.LoginDone, termtext.Escape(out.File), termtext.Escape(out.Account))
 	if out.Account == "" { // qwen's device login names no account

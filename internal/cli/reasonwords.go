@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"strings"
+
+	"github.com/routecodex/token-daemon/internal/daemon"
 	"github.com/routecodex/token-daemon/internal/i18n"
 )
 
@@ -12,6 +15,13 @@ import (
 // text is shown as it is: it keeps details the catalogs leave out (the
 // system's error of an unreadable file).
 func wordReason(lang i18n.Lang, text, code string, args []string) string {
+	// A configuration problem reads the same from every source, English
+	// included: "configuration error: <problem>; <the setting to change>".
+	if problem, ok := strings.CutPrefix(code, daemon.ReasonConfigCode); ok {
+		if line, ok := i18n.ProblemLine(lang, problem, args, text); ok {
+			return line
+		}
+	}
 	if code == "" || lang == i18n.EN {
 		return text
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"reflect"
@@ -88,14 +89,41 @@ type reloader struct {
 
 	mu      sync.Mutex
 	current *config.TokenDaemon
-	lastErr string
+	lastErr error
 }
 
-// Err is why the last edit was not applied ("" when it was).
+// Err is why the last edit was not applied ("" when it was), in English.
 func (r *reloader) Err() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.lastErr
+	if r.lastErr == nil {
+		return ""
+	}
+	return r.lastErr.Error()
+}
+
+// ErrText is Err in each language, so that a client shows it in its own
+// language and not in the daemon's.
+func (r *reloader) ErrText() map[string]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lastErr == nil {
+		return nil
+	}
+	out := make(map[string]string, len(i18n.Langs))
+	for _, lang := range i18n.Langs {
+		out[string(lang)] = errorText(lang, r.lastErr)
+	}
+	return out
+}
+
+// errorText words err in lang where it knows how (a config error).
+func errorText(lang i18n.Lang, err error) string {
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		return ce.Text(lang)
+	}
+	return err.Error()
 }
 
 // watch follows config.json until ctx ends.
@@ -118,14 +146,14 @@ func (r *reloader) reload() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil {
-		r.lastErr = err.Error()
+		r.lastErr = err
 		r.log.Warn("config.json edited but not applied; keeping the running configuration", "config", r.s.Paths.Config, "err", err)
 		return
 	}
-	if r.lastErr != "" {
+	if r.lastErr != nil {
 		r.log.Info("config.json loads again", "config", r.s.Paths.Config)
 	}
-	r.lastErr = ""
+	r.lastErr = nil
 	if reflect.DeepEqual(cfg, r.current) {
 		return // touched, or our own alias write already applied
 	}
@@ -133,7 +161,7 @@ func (r *reloader) reload() {
 	next.Config = cfg
 	registry, err := newRegistry(r.f, &next)
 	if err != nil {
-		r.lastErr = err.Error()
+		r.lastErr = err
 		r.log.Warn("config.json edited but not applied; keeping the running configuration", "config", r.s.Paths.Config, "err", err)
 		return
 	}
@@ -185,9 +213,10 @@ func statusDespiteConfig(ctx context.Context, f *Factory, opts *StatusOptions, c
 	if err != nil {
 		return cfgErr
 	}
-	if st.Daemon.ConfigError == "" {
-		st.Daemon.ConfigError = cfgErr.Error() // edited a moment ago: not seen yet
-	}
+	// Our own reading of config.json is as fresh as the daemon's, or
+	// fresher (edited a moment ago), and is worded in our language.
+	st.Daemon.ConfigError = cfgErr.Error()
+	st.Daemon.ConfigErrorText = map[string]string{string(lang): errorText(lang, cfgErr)}
 	if opts.JSON {
 		return writeJSON(f, st)
 	}

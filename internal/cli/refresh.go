@@ -17,21 +17,20 @@ import (
 
 // RefreshOptions are the flags and arguments of `token-daemon refresh`.
 type RefreshOptions struct {
-	Names []string
-	All   bool
+	Selector
 }
 
-// NewCmdRefresh is `routecodex token-daemon refresh <name>… | --all`.
+// NewCmdRefresh is `routecodex token-daemon refresh <name>… | --all | selectors`.
 func NewCmdRefresh(f *Factory) *cobra.Command {
 	opts := &RefreshOptions{}
 	cmd := &cobra.Command{
-		Use: "refresh <name>… | --all",
+		Use: "refresh <name>… | --all | [--provider P] [--status S,…] [--expiring [--within D]] [--health-below N]",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Names = args
 			return runRefresh(cmd.Context(), f, opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.All, "all", false, "")
+	AddSelectorFlags(cmd, &opts.Selector)
 	return cmd
 }
 
@@ -40,8 +39,32 @@ func runRefresh(ctx context.Context, f *Factory, opts *RefreshOptions) error {
 	if err != nil {
 		return err
 	}
-	if len(opts.Names) == 0 && !opts.All {
+	if opts.IsEmpty() {
 		return errors.New(i18n.T(s.Lang, i18n.ErrRefreshArgs))
+	}
+	if _, err := opts.matcher(s); err != nil {
+		return err
+	}
+	if opts.HasFilter() {
+		// Filters are resolved here, into the exact files to refresh;
+		// names alone and --all alone go to the daemon as they are.
+		states, err := opts.Resolve(ctx, f, s)
+		if err != nil {
+			return err
+		}
+		named := len(opts.Names) > 0
+		opts = &RefreshOptions{}
+		for _, st := range states {
+			// A filter picks what can be refreshed, as --all does; a
+			// name given is refreshed (or said why not) whatever it is.
+			if st.Refreshable || named {
+				opts.Names = append(opts.Names, st.File)
+			}
+		}
+		if len(opts.Names) == 0 {
+			_, err := fmt.Fprintln(f.IO.Out, i18n.T(s.Lang, i18n.RefreshNothing))
+			return err
+		}
 	}
 	outcomes, err := ipc.NewClient(s.Paths.Socket).Refresh(ctx, opts.Names, opts.All)
 	if errors.Is(err, ipc.ErrNotRunning) {

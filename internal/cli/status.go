@@ -117,7 +117,11 @@ func writeStatus(f *Factory, lang i18n.Lang, st *ipc.Status) error {
 		tail.WriteString(i18n.T(lang, i18n.WebURL, st.Daemon.WebURL) + "\n")
 	}
 	if st.Daemon.ConfigError != "" {
-		tail.WriteString(configErrorLine(lang, st.Daemon.ConfigError) + "\n")
+		why := st.Daemon.ConfigError
+		if text, ok := st.Daemon.ConfigErrorText[string(lang)]; ok {
+			why = text
+		}
+		tail.WriteString(configErrorLine(lang, why) + "\n")
 	}
 	if c := st.Daemon.Cluster; c != nil {
 		tail.WriteString(clusterLine(lang, c) + "\n")

@@ -95,7 +95,7 @@ func tokenTable(w io.Writer, lang i18n.Lang, tokens []ipc.Token, now time.Time, 
 		}
 		status := i18n.StatusLabel(lang, t.Status)
 		if t.Reason != "" {
-			reason := wordReason(lang, shortReason(t.Reason, t.Provider), t.ReasonCode, nil)
+			reason := wordReason(lang, shortReason(t.Reason, t.Provider), t.ReasonCode, t.ReasonArgs)
 			status += " (" + widthCond.Truncate(oneLine(reason), maxReasonCells, "…") + ")"
 		}
 		rows = append(rows, []string{

@@ -147,11 +147,37 @@ func tokenError(lang i18n.Lang, name string, err error) error {
 		return &ExitError{Code: ExitFailure, Err: errors.New(i18n.T(lang, i18n.ErrAmbiguous, name, strings.Join(amb.Candidates, ", ")))}
 	case ipc.IsLoginNeeded(err), errors.Is(err, daemon.ErrLoginNeeded):
 		return &ExitError{Code: ExitLoginNeeded, Err: errors.New(i18n.T(lang, i18n.ErrTokenLoginNeeded, name,
-			reasonAfter(msg, daemon.ErrLoginNeeded), shellWord(name)))}
+			tokenReason(lang, err, reasonAfter(msg, daemon.ErrLoginNeeded)), shellWord(name)))}
 	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnprocessableEntity, errors.Is(err, daemon.ErrNoToken):
-		return &ExitError{Code: ExitFailure, Err: errors.New(i18n.T(lang, i18n.ErrTokenNone, name, reasonAfter(msg, daemon.ErrNoToken)))}
+		return &ExitError{Code: ExitFailure, Err: errors.New(i18n.T(lang, i18n.ErrTokenNone, name,
+			tokenReason(lang, err, reasonAfter(msg, daemon.ErrNoToken))))}
 	}
 	return &ExitError{Code: ExitFailure, Err: err}
+}
+
+// tokenReason words the coded reason of a failed token request (the
+// daemon's answer, or the in-process core's error) in lang; english is
+// the reason as it came, for an answer without a code.
+func tokenReason(lang i18n.Lang, err error, english string) string {
+	var r ipc.TokenReason
+	var apiErr *ipc.APIError
+	var te *daemon.TokenError
+	switch {
+	case errors.As(err, &apiErr) && apiErr.Reason != nil:
+		r = *apiErr.Reason
+	case errors.As(err, &te):
+		r = ipc.TokenReason{Code: te.Reason.Code, Detail: te.Reason.Detail, DetailCode: te.Reason.DetailCode, DetailArgs: te.Reason.DetailArgs}
+	default:
+		return english
+	}
+	key := i18n.Key("reason.broker." + r.Code)
+	if _, ok := i18n.Lookup(lang, key); !ok {
+		return english
+	}
+	if r.Detail == "" { // a code that carries no cause
+		return i18n.T(lang, key)
+	}
+	return i18n.T(lang, key, wordReason(lang, r.Detail, r.DetailCode, r.DetailArgs))
 }
 
 // reasonAfter is what the core said after the sentinel ("token f: <sentinel>: why").

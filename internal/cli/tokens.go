@@ -70,11 +70,14 @@ func joinNames(names []string) string {
 	return out
 }
 
-// tokenFilter selects the tokens of `list`.
+// tokenFilter is the compiled filter part of a Selector.
 type tokenFilter struct {
-	Provider string // "" means all
-	Expiring bool
-	Within   time.Duration // window of Expiring
+	Provider    string                    // "" means all
+	Statuses    map[tokenfile.Status]bool // nil means all
+	Expiring    bool
+	Within      time.Duration // window of Expiring
+	Ahead       time.Duration // refresh lead, for the health score
+	HealthBelow int           // 0: no health filter
 }
 
 // keep reports whether st passes the filter at now. With Expiring (DESIGN.md
@@ -84,6 +87,12 @@ type tokenFilter struct {
 // without an expiry (an API key).
 func (flt tokenFilter) keep(st daemon.TokenState, now time.Time) bool {
 	if flt.Provider != "" && st.Provider != flt.Provider {
+		return false
+	}
+	if flt.Statuses != nil && !flt.Statuses[st.Status] {
+		return false
+	}
+	if flt.HealthBelow > 0 && healthOf(st, now, flt.Ahead).Score >= flt.HealthBelow {
 		return false
 	}
 	if !flt.Expiring {
@@ -99,16 +108,6 @@ func (flt tokenFilter) keep(st daemon.TokenState, now time.Time) bool {
 	default:
 		return false
 	}
-}
-
-func filterStates(states []daemon.TokenState, flt tokenFilter, now time.Time) []daemon.TokenState {
-	out := make([]daemon.TokenState, 0, len(states))
-	for _, st := range states {
-		if flt.keep(st, now) {
-			out = append(out, st)
-		}
-	}
-	return out
 }
 
 // currentStates asks the running daemon (which also knows which tokens are
@@ -134,7 +133,7 @@ func statesFromWire(tokens []ipc.TokenDetail) []daemon.TokenState {
 		out = append(out, daemon.TokenState{
 			File: t.File, Path: t.Path, Provider: t.Provider, Alias: t.Alias,
 			DisplayName: t.DisplayName, Email: t.Email,
-			Status: tokenfile.Status(t.Status), Reason: t.Reason,
+			Status: tokenfile.Status(t.Status), Reason: t.Reason, ReasonCode: t.ReasonCode, ReasonArgs: t.ReasonArgs,
 			ExpiresAt: parseWireTime(t.ExpiresAt), Refreshable: t.Refreshable,
 			LastRefreshAt: parseWireTime(t.LastRefreshAt), NextRefreshAt: parseWireTime(t.NextRefreshAt),
 			LastError: t.LastError, Failures: t.Failures,

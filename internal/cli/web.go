@@ -94,7 +94,7 @@ func (a loginsAdapter) Login(ctx context.Context, req ipc.LoginRequest) (ipc.Log
 		case o := <-p.Done:
 			res := ipc.LoginOutcome{File: o.File, Account: o.Account}
 			if o.Err != nil {
-				res.Error = o.Err.Error()
+				res.Error, res.Reason, res.Detail = o.Err.Error(), o.Reason, o.Detail
 			}
 			out <- res
 		case <-ctx.Done():

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode"
+
+	"github.com/routecodex/token-daemon/internal/i18n"
 )
 
 // maxAliasRunes bounds an alias: it is a label, not a document.
@@ -19,23 +21,41 @@ const maxAliasRunes = 64
 // characters, or a file name that is not a plain token file name).
 var ErrBadAlias = errors.New("bad alias")
 
+// BadAliasError is why an alias cannot be stored, in English (Error) or
+// worded from the catalogs (Text); it is ErrBadAlias for errors.Is.
+type BadAliasError struct {
+	Format string
+	Args   []any
+}
+
+func (e *BadAliasError) Error() string {
+	return ErrBadAlias.Error() + ": " + fmt.Sprintf(e.Format, e.Args...)
+}
+
+func (e *BadAliasError) Is(target error) bool { return target == ErrBadAlias }
+
+// Text is why, in lang.
+func (e *BadAliasError) Text(lang i18n.Lang) string { return i18n.T(lang, msgKey(e.Format), e.Args...) }
+
+func badAlias(format string, args ...any) error { return &BadAliasError{Format: format, Args: args} }
+
 // CheckAlias validates a file name and alias pair for SetAlias and returns
 // the file name with ".json" and the trimmed alias.
 func CheckAlias(file, alias string) (string, string, error) {
 	name := strings.TrimSpace(file)
 	if name == "" || name != filepath.Base(name) || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
-		return "", "", fmt.Errorf("%w: %q is not a token file name", ErrBadAlias, file)
+		return "", "", badAlias("%q is not a token file name", file)
 	}
 	if !strings.HasSuffix(name, ".json") {
 		name += ".json"
 	}
 	alias = strings.TrimSpace(alias)
 	if n := len([]rune(alias)); n > maxAliasRunes {
-		return "", "", fmt.Errorf("%w: longer than %d characters", ErrBadAlias, maxAliasRunes)
+		return "", "", badAlias("longer than %d characters", maxAliasRunes)
 	}
 	for _, r := range alias {
 		if unicode.IsControl(r) {
-			return "", "", fmt.Errorf("%w: it holds a control character", ErrBadAlias)
+			return "", "", badAlias("it holds a control character")
 		}
 	}
 	return name, alias, nil
@@ -71,13 +91,18 @@ func SetAlias(path, file, alias string) error {
 	}
 	out, changed, err := mergeAlias(data, name, alias)
 	if err != nil {
-		return &Error{File: path, Msg: "cannot set the alias: " + err.Error()}
+		var ce *Error
+		if errors.As(err, &ce) {
+			ce.File = path
+			return ce
+		}
+		return newError(path, "", "not valid JSON")
 	}
 	if !changed {
 		return nil
 	}
 	if _, err := Parse(path, out); err != nil {
-		return fmt.Errorf("set alias: the result would not be a valid config: %w", err)
+		return err // names the file and the key
 	}
 	return writeFileAtomic(target, out, mode)
 }
@@ -244,11 +269,11 @@ func mergeAlias(data []byte, name, alias string) ([]byte, bool, error) {
 	}
 	rootOpen := bytes.IndexByte(data, '{')
 	if rootOpen < 0 || rootOpen != len(data)-len(bytes.TrimLeft(data, " \t\r\n")) {
-		return nil, false, errors.New("the file does not hold a JSON object")
+		return nil, false, newError("", "", "must hold a JSON object")
 	}
 	root, rootClose, err := objectMembers(data, rootOpen)
 	if err != nil {
-		return nil, false, fmt.Errorf("not valid JSON: %w", err)
+		return nil, false, newError("", "", "not valid JSON")
 	}
 	unit := indentUnit(data, root)
 	aliasesObj := objectValue(unit, name, value, nil)
@@ -270,7 +295,7 @@ func mergeAlias(data []byte, name, alias string) ([]byte, bool, error) {
 		return splice(data, td.valStart, td.valEnd, repl), true, nil
 	}
 	if data[td.valStart] != '{' {
-		return nil, false, errors.New("tokenDaemon is not an object")
+		return nil, false, newError("", "tokenDaemon", "must be an object")
 	}
 	tdMembers, tdClose, err := objectMembers(data, td.valStart)
 	if err != nil {
@@ -284,7 +309,7 @@ func mergeAlias(data []byte, name, alias string) ([]byte, bool, error) {
 		return insertMember(data, td.valStart, tdMembers, tdClose, unit, "aliases", aliasesObj), true, nil
 	}
 	if data[al.valStart] != '{' {
-		return nil, false, errors.New("tokenDaemon.aliases is not an object")
+		return nil, false, newError("", "tokenDaemon.aliases", "must be an object")
 	}
 	alMembers, alClose, err := objectMembers(data, al.valStart)
 	if err != nil {

@@ -110,8 +110,8 @@ func (c *TokenDaemon) RefreshAhead() time.Duration {
 
 // BuiltinProviders are the providers the daemon knows without config.
 var BuiltinProviders = []string{
-	tokenfile.ProviderAntigravity, tokenfile.ProviderGeminiCLI,
-	tokenfile.ProviderIFlow, tokenfile.ProviderQwen,
+	tokenfile.ProviderAntigravity, tokenfile.ProviderClaude, tokenfile.ProviderCodex,
+	tokenfile.ProviderGeminiCLI, tokenfile.ProviderIFlow, tokenfile.ProviderQwen,
 }
 
 func isBuiltin(name string) bool {

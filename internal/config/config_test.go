@@ -92,7 +92,7 @@ func TestParseEveryKey(t *testing.T) {
 		{"tray", cfg.Tray, "off"},
 		{"maxConcurrentRefreshes", cfg.MaxConcurrentRefreshes, 2},
 		{"serverCommand", cfg.ServerCommand, []string{"routecodex", "serve", "--port", "5520"}},
-		{"known providers", cfg.KnownProviders(), []string{"antigravity", "corp-sso", "gemini-cli", "iflow", "qwen"}},
+		{"known providers", cfg.KnownProviders(), []string{"antigravity", "claude", "codex", "corp-sso", "gemini-cli", "iflow", "qwen"}},
 		{"generic prefixes", cfg.FileOptions().Generic, map[string]string{"corp-sso": "corp"}},
 	}
 	for _, c := range checks {

@@ -6,6 +6,7 @@ package config
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -348,6 +349,10 @@ func (d *decoder) providers(p string, raw json.RawMessage) (map[string]provider.
 		}
 		if err := s.Validate(m.key); err != nil {
 			// Validate names the key from "providers." on.
+			var se *provider.SettingsError
+			if errors.As(err, &se) {
+				return nil, newError(d.file, "tokenDaemon."+se.Key, se.Format, se.Args...)
+			}
 			return nil, &Error{File: d.file, Msg: "tokenDaemon." + err.Error()}
 		}
 		out[m.key] = s
@@ -364,7 +369,7 @@ func (d *decoder) providerKeys(p string, raw json.RawMessage) error {
 		key := join(p, m.key)
 		switch m.key {
 		case "flow", "authStyle", "authUrl", "tokenUrl", "deviceCodeUrl", "userInfoUrl",
-			"clientId", "clientSecret", "filePrefix":
+			"clientId", "clientSecret", "filePrefix", "manualRedirectUrl", "userAgent":
 			_, err = d.str(key, m.raw)
 		case "scopes", "projectUrls":
 			_, err = d.strings(key, m.raw, false)

@@ -64,6 +64,10 @@ type Notice struct {
 	Provider    string
 	Reason      string
 	Fix         string // misconfigured: the setting to change
+	// Problem codes Reason and Fix of a misconfigured notice
+	// (provider.Error's Problem), for a notifier to word them.
+	Problem     string
+	ProblemArgs []string
 }
 
 // Notifier tells the user (desktop notification); adapters implement it.
@@ -73,14 +77,18 @@ type Notifier interface {
 
 // TokenState is what the daemon knows of one token file.
 type TokenState struct {
-	File          string
-	Path          string
-	Provider      string
-	Alias         string
-	DisplayName   string
-	Email         string
-	Status        tokenfile.Status
-	Reason        string
+	File        string
+	Path        string
+	Provider    string
+	Alias       string
+	DisplayName string
+	Email       string
+	Status      tokenfile.Status
+	Reason      string
+	// ReasonCode and ReasonArgs code Reason when the daemon knows its
+	// words ("config.no_client_secret"); "" leaves it to ReasonCode(Reason).
+	ReasonCode    string
+	ReasonArgs    []string
 	ExpiresAt     time.Time // zero: none
 	Refreshable   bool
 	LastRefreshAt time.Time // zero: never

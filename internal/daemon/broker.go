@@ -169,14 +169,14 @@ func (d *Daemon) resolveLocked(name string, now time.Time) (*entry, error) {
 // or refresh (a refresh must be joined or started first).
 func (d *Daemon) decideLocked(e *entry, now time.Time, minValid time.Duration, tried bool) (cred Credential, refresh bool, err error) {
 	f := e.file
-	fail := func(sentinel error, why string) (Credential, bool, error) {
-		return Credential{}, false, fmt.Errorf("token %s: %w: %s", e.name, sentinel, why)
+	fail := func(sentinel error, r TokenReason) (Credential, bool, error) {
+		return Credential{}, false, &TokenError{File: e.name, Sentinel: sentinel, Reason: r}
 	}
 	switch {
 	case !e.missingSince.IsZero():
-		return fail(ErrNoToken, "the file was removed")
+		return fail(ErrNoToken, TokenReason{Code: TokenFileRemoved})
 	case f.Invalid != "":
-		return fail(ErrNoToken, "invalid: "+f.Invalid)
+		return fail(ErrNoToken, TokenReason{Code: TokenInvalid, Detail: f.Invalid, DetailCode: ReasonCode(f.Invalid)})
 	}
 	token, expires := credentialOf(f)
 	usable := token != "" && (expires.IsZero() || expires.After(now))
@@ -189,9 +189,9 @@ func (d *Daemon) decideLocked(e *entry, now time.Time, minValid time.Duration, t
 	}
 	if st, reason := d.statusLocked(e, now); st == tokenfile.StatusNeedsReauth || e.fail == failReauth {
 		if reason == "" {
-			reason = "log in again"
+			return fail(ErrLoginNeeded, TokenReason{Code: TokenLogInAgain})
 		}
-		return fail(ErrLoginNeeded, reason)
+		return fail(ErrLoginNeeded, TokenReason{Code: TokenLoginNeeded, Detail: reason, DetailCode: ReasonCode(reason)})
 	}
 	if usable {
 		c := d.credentialLocked(e, token, expires)
@@ -200,18 +200,23 @@ func (d *Daemon) decideLocked(e *entry, now time.Time, minValid time.Duration, t
 	}
 	switch {
 	case token == "" && f.RefreshToken == "" && f.Provider != "":
-		return fail(ErrLoginNeeded, "no token in the file")
+		return fail(ErrLoginNeeded, TokenReason{Code: TokenNoTokenInFile})
 	case e.lastError != "":
-		return fail(ErrNoToken, "expired, and the refresh failed: "+e.lastError)
+		r := TokenReason{Code: TokenRefreshFailed, Detail: e.lastError}
+		if e.fail == failMisconfigured && e.problem != "" {
+			r.DetailCode, r.DetailArgs = ReasonConfigCode+e.problem, e.problemArgs
+		}
+		return fail(ErrNoToken, r)
 	case e.pending != nil:
-		return fail(ErrNoToken, "expired; new tokens are waiting to be written: "+e.pending.reason)
+		return fail(ErrNoToken, TokenReason{Code: TokenPending, Detail: e.pending.reason})
 	case f.ReadOnly:
-		return fail(ErrNoToken, "expired, and the file is read-only (static)")
+		return fail(ErrNoToken, TokenReason{Code: TokenReadOnly})
 	}
-	if why := d.whyNotLocked(e); why != "" {
-		return fail(ErrNoToken, "expired; "+why)
+	if why := d.notRefreshableLocked(e); why != nil {
+		return fail(ErrNoToken, TokenReason{Code: TokenNotRefreshable, Detail: why.text(),
+			DetailCode: "not_refreshable." + why.Why, DetailArgs: why.Args})
 	}
-	return fail(ErrNoToken, "expired")
+	return fail(ErrNoToken, TokenReason{Code: TokenExpired})
 }
 
 // brokerMayRefreshLocked: a refresh can start now for a token request. The

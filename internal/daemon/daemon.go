@@ -42,11 +42,15 @@ type entry struct {
 	file   *tokenfile.File // last content read or written; never logged
 	jitter time.Duration   // fixed per file so reschedules do not move it around
 
-	fail      failKind
-	reason    string
-	lastError string
-	failures  int
-	retryAt   time.Time
+	fail   failKind
+	reason string
+	// problem and problemArgs code a misconfigured failure's reason
+	// (provider.Error's Problem), valid while fail is failMisconfigured.
+	problem     string
+	problemArgs []string
+	lastError   string
+	failures    int
+	retryAt     time.Time
 
 	lastRefreshAt time.Time
 	nextRefreshAt time.Time

@@ -36,6 +36,9 @@ func (d *Daemon) statusLocked(e *entry, now time.Time) (tokenfile.Status, string
 func (d *Daemon) stateLocked(e *entry, now time.Time) TokenState {
 	s := StateOf(e.file, now, d.cfg.RefreshAhead)
 	s.Status, s.Reason = d.statusLocked(e, now)
+	if e.fail == failMisconfigured && e.problem != "" && s.Reason == e.reason {
+		s.ReasonCode, s.ReasonArgs = ReasonConfigCode+e.problem, e.problemArgs
+	}
 	if !e.missingSince.IsZero() {
 		s.Refreshable = false
 	}

@@ -12,6 +12,10 @@ import (
 // status says so, and pages and clients can tell it from other failures.
 const ReasonConfigPrefix = "configuration error: "
 
+// ReasonConfigCode starts the ReasonCode of such a token when the
+// provider coded its problem ("config.no_client_secret").
+const ReasonConfigCode = "config."
+
 // reasonAutoRefreshOff is the reason of the notice of a token that expired
 // while automatic refresh is off.
 const reasonAutoRefreshOff = "automatic refresh is off (autoRefresh.enabled=false)"
@@ -28,7 +32,9 @@ func (d *Daemon) misconfiguredNoticeLocked(e *entry, err error) {
 	n := len(d.outbox)
 	d.noticeLocked(e, NoticeMisconfigured, reason)
 	if len(d.outbox) > n {
-		d.outbox[len(d.outbox)-1].Fix = fix
+		last := &d.outbox[len(d.outbox)-1]
+		last.Fix = fix
+		last.Problem, last.ProblemArgs = provider.ProblemOf(err)
 	}
 }
 

@@ -342,6 +342,7 @@ func (d *Daemon) failedLocked(e *entry, fl *flight, err error, now time.Time) {
 		d.noticeLocked(e, NoticeNeedsReauth, msg)
 	case provider.Misconfigured:
 		e.fail, e.reason, e.retryAt = failMisconfigured, ReasonConfigPrefix+msg, time.Time{}
+		e.problem, e.problemArgs = provider.ProblemOf(err)
 		d.log.Warn("refresh failed: configuration must be fixed; not retrying until it changes",
 			"file", e.name, "class", class, "err", msg)
 		d.misconfiguredNoticeLocked(e, err)

@@ -21,9 +21,10 @@ var ErrNotRunning = errors.New("token daemon is not running")
 
 // APIError is an error answer of the daemon.
 type APIError struct {
-	Status     int      // HTTP status code
-	Message    string   // one sentence
-	Candidates []string // file names, when a name was ambiguous (409)
+	Status     int          // HTTP status code
+	Message    string       // one sentence
+	Candidates []string     // file names, when a name was ambiguous (409)
+	Reason     *TokenReason // a failed token request's coded reason, if any
 }
 
 func (e *APIError) Error() string { return e.Message }
@@ -190,6 +191,7 @@ func readAPIError(resp *http.Response) *APIError {
 	if json.Unmarshal(data, &body) == nil && body.Error != "" {
 		e.Message = body.Error
 		e.Candidates = body.Candidates
+		e.Reason = body.Reason
 	} else {
 		e.Message = fmt.Sprintf("token daemon answered %d %s", resp.StatusCode, strings.ToLower(http.StatusText(resp.StatusCode)))
 	}

@@ -126,14 +126,25 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, daemon.ErrNotFound):
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no token file matches %q", name), nil)
 	case errors.Is(err, daemon.ErrLoginNeeded):
-		writeError(w, http.StatusUnauthorized, err.Error(), nil)
+		writeTokenError(w, http.StatusUnauthorized, err)
 	case errors.Is(err, daemon.ErrNoToken):
-		writeError(w, http.StatusUnprocessableEntity, err.Error(), nil)
+		writeTokenError(w, http.StatusUnprocessableEntity, err)
 	case errors.Is(err, daemon.ErrStopped):
 		writeError(w, http.StatusServiceUnavailable, err.Error(), nil)
 	default:
 		writeError(w, http.StatusInternalServerError, err.Error(), nil)
 	}
+}
+
+// writeTokenError answers a failed token request with its reason coded.
+func writeTokenError(w http.ResponseWriter, code int, err error) {
+	body := ErrorBody{Error: err.Error()}
+	var te *daemon.TokenError
+	if errors.As(err, &te) {
+		r := te.Reason
+		body.Reason = &TokenReason{Code: r.Code, Detail: r.Detail, DetailCode: r.DetailCode, DetailArgs: r.DetailArgs}
+	}
+	writeJSON(w, code, body)
 }
 
 // Token asks the daemon for the credential of one token (file name with or

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/routecodex/token-daemon/internal/daemon"
+	"github.com/routecodex/token-daemon/internal/provider"
 )
 
 // APIVersion prefixes every path ("/v1/status").
@@ -33,6 +34,8 @@ type Token struct {
 	// "file_removed", …; "" when Reason is a provider's own text), so
 	// that a client words it in its user's language.
 	ReasonCode string `json:"reasonCode"`
+	// ReasonArgs are the arguments of ReasonCode's words, if it has any.
+	ReasonArgs []string `json:"reasonArgs,omitempty"`
 }
 
 // TokenDetail is a Token with what only a running daemon knows.
@@ -61,6 +64,9 @@ type DaemonInfo struct {
 	// ConfigError says why the last edit of config.json was not applied
 	// (the daemon keeps the configuration it runs with); "" when it was.
 	ConfigError string `json:"configError,omitempty"`
+	// ConfigErrorText is ConfigError in each language ("en", "zh"), for a
+	// client to show in its own.
+	ConfigErrorText map[string]string `json:"configErrorText,omitempty"`
 	// Cluster is this node's view of its cluster (DESIGN.md section 16);
 	// absent without tokenDaemon.cluster.
 	Cluster *ClusterInfo `json:"cluster,omitempty"`
@@ -94,7 +100,10 @@ func TokenOf(s daemon.TokenState, now time.Time) Token {
 	t := Token{
 		File: s.File, Path: s.Path, Provider: s.Provider, Alias: s.Alias,
 		DisplayName: s.DisplayName, Email: s.Email, Status: string(s.Status),
-		Reason: s.Reason, Refreshable: s.Refreshable, ReasonCode: daemon.ReasonCode(s.Reason),
+		Reason: s.Reason, Refreshable: s.Refreshable, ReasonCode: s.ReasonCode, ReasonArgs: s.ReasonArgs,
+	}
+	if t.ReasonCode == "" {
+		t.ReasonCode = daemon.ReasonCode(s.Reason)
 	}
 	if !s.ExpiresAt.IsZero() {
 		t.ExpiresAt = timeString(s.ExpiresAt)
@@ -150,6 +159,10 @@ func OutcomeOf(r daemon.RefreshResult) RefreshOutcome {
 		var nr *daemon.NotRefreshableError
 		if errors.As(r.Err, &nr) {
 			o.ErrorCode, o.ErrorArgs = "not_refreshable."+nr.Why, nr.Args
+		} else if provider.ClassOf(r.Err) == provider.Misconfigured {
+			if problem, args := provider.ProblemOf(r.Err); problem != "" {
+				o.ErrorCode, o.ErrorArgs = daemon.ReasonConfigCode+problem, args
+			}
 		}
 	}
 	return o
@@ -164,6 +177,18 @@ type RefreshResponse struct {
 type ErrorBody struct {
 	Error      string   `json:"error"`
 	Candidates []string `json:"candidates,omitempty"`
+	// Reason codes Error when a token request failed, for the client to
+	// word it in its language.
+	Reason *TokenReason `json:"reason,omitempty"`
+}
+
+// TokenReason is the wire form of daemon.TokenReason: why no token was
+// handed out (code, e.g. "refresh_failed") and the cause it carries.
+type TokenReason struct {
+	Code       string   `json:"code"`
+	Detail     string   `json:"detail,omitempty"`
+	DetailCode string   `json:"detailCode,omitempty"`
+	DetailArgs []string `json:"detailArgs,omitempty"`
 }
 
 // LoginRequest is the body of POST /v1/reauth. The CLI sends Name (a file
@@ -189,6 +214,11 @@ type LoginOutcome struct {
 	File    string `json:"file"`
 	Account string `json:"account"`
 	Error   string `json:"error"` // "" on success
+	// Reason is the stable code of Error ("denied", "exchange", …; see
+	// authflow.FailureText) and Detail its cause, for the client to word
+	// in its own language.
+	Reason string `json:"reason,omitempty"`
+	Detail string `json:"detail,omitempty"`
 }
 
 // LoginEvent is one line of a POST /v1/reauth answer.

@@ -57,7 +57,11 @@ func render(o Options, n daemon.Notice, hasActions bool) message {
 	if acct := strings.TrimSpace(n.DisplayName); acct != "" && acct != strings.TrimSuffix(n.File, ".json") {
 		lines = append(lines, i18n.T(o.Lang, i18n.NotifyAccount, acct))
 	}
-	if r := cleanReason(n.Reason); showReason && r != "" {
+	reason, fix := n.Reason, n.Fix
+	if problem, how, ok := i18n.Problem(o.Lang, n.Problem, n.ProblemArgs, n.Reason); ok {
+		reason, fix = problem, how // ours, worded in the user's language
+	}
+	if r := cleanReason(reason); showReason && r != "" {
 		lines = append(lines, i18n.T(o.Lang, i18n.NotifyReason, r))
 	}
 	name := strings.TrimSuffix(n.File, ".json")
@@ -66,7 +70,7 @@ func render(o Options, n daemon.Notice, hasActions bool) message {
 		// Every "needs login" notice names the command that fixes it, buttons or not.
 		lines = append(lines, i18n.T(o.Lang, i18n.NotifyLoginHint, name))
 	case daemon.NoticeMisconfigured:
-		if fix := cleanText(n.Fix, maxFixRunes); fix != "" {
+		if fix := cleanText(fix, maxFixRunes); fix != "" {
 			lines = append(lines, i18n.T(o.Lang, i18n.NotifyFix, fix))
 		}
 	case daemon.NoticeExpired:

@@ -54,6 +54,12 @@ type client struct {
 	// rawBasic sends Basic base64(id:secret) without the form-encoding of
 	// RFC 6749 §2.3.1, as the iFlow CLI does.
 	rawBasic bool
+	// reclassify, when set, replaces the class classify gave a token
+	// answer's error with the provider's own rules (codex, claude).
+	reclassify func(e *Error, body []byte)
+	// ownOrder keeps an error description's sentences in the server's
+	// order: OpenAI and Anthropic put the specific one first.
+	ownOrder bool
 }
 
 func (c *client) Name() string { return c.name }
@@ -61,17 +67,75 @@ func (c *client) Name() string { return c.name }
 // tokenResponse is a token endpoint's answer: RFC 6749 §5.1/§5.2 plus the
 // extras of the providers here.
 type tokenResponse struct {
-	AccessToken      string  `json:"access_token"`
-	RefreshToken     string  `json:"refresh_token"`
-	TokenType        string  `json:"token_type"`
-	ExpiresIn        flexInt `json:"expires_in"`
-	IDToken          string  `json:"id_token"`
-	ResourceURL      string  `json:"resource_url"`
-	Error            string  `json:"error"`
-	ErrorDescription string  `json:"error_description"`
-	Success          *bool   `json:"success"` // iflow
-	Message          string  `json:"message"` // iflow
-	Msg              string  `json:"msg"`
+	AccessToken      string   `json:"access_token"`
+	RefreshToken     string   `json:"refresh_token"`
+	TokenType        string   `json:"token_type"`
+	ExpiresIn        flexInt  `json:"expires_in"`
+	IDToken          string   `json:"id_token"`
+	ResourceURL      string   `json:"resource_url"`
+	Scope            string   `json:"scope"`
+	Error            apiError `json:"error"`
+	ErrorDescription string   `json:"error_description"`
+	Code             idValue  `json:"code"`    // OpenAI's top-level code (codex)
+	Success          *bool    `json:"success"` // iflow
+	Message          string   `json:"message"` // iflow
+	Msg              string   `json:"msg"`
+	// Who logged in, in claude's code exchange answer.
+	Account *struct {
+		UUID         string `json:"uuid"`
+		EmailAddress string `json:"email_address"`
+	} `json:"account"`
+	Organization *struct {
+		UUID string `json:"uuid"`
+		Name string `json:"name"`
+	} `json:"organization"`
+}
+
+// apiError is an answer's error: RFC 6749's string ("invalid_grant"), or
+// the object of OpenAI and Anthropic ({"message","type","code"}).
+type apiError struct {
+	Code    string // the string, or the object's code (else its type)
+	Message string
+}
+
+func (e *apiError) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		e.Code = s
+		return nil
+	}
+	var o struct {
+		Message string  `json:"message"`
+		Type    string  `json:"type"`
+		Code    idValue `json:"code"`
+	}
+	if err := json.Unmarshal(b, &o); err != nil {
+		*e = apiError{} // null, a number: no usable error
+		return nil
+	}
+	e.Code, e.Message = firstNonEmpty(string(o.Code), o.Type), o.Message
+	return nil
+}
+
+func (e apiError) empty() bool { return e.Code == "" && e.Message == "" }
+
+// idValue is a string, or a number kept as its text; null and other values
+// are empty.
+type idValue string
+
+func (v *idValue) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		*v = idValue(s)
+		return nil
+	}
+	var n json.Number
+	if json.Unmarshal(b, &n) == nil {
+		*v = idValue(n.String())
+		return nil
+	}
+	*v = ""
+	return nil
 }
 
 // flexInt accepts a JSON number or numeric string (some servers quote
@@ -123,16 +187,56 @@ func (c *client) postToken(ctx context.Context, form url.Values, cr credentials,
 		}
 		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(id+":"+sec)))
 	}
+	return c.tokenAnswer(ctx, req, secrets)
+}
+
+// postTokenJSON POSTs body as JSON to the token endpoint (codex's refresh,
+// every claude request) with the extra headers hdr; the answer is read as
+// postToken's. The caller puts client_id in body: these are public clients.
+func (c *client) postTokenJSON(ctx context.Context, body map[string]any, hdr http.Header, secrets ...string) (*tokenResponse, error) {
+	for _, k := range []string{"refresh_token", "code", "code_verifier"} {
+		if v, ok := body[k].(string); ok {
+			secrets = append(secrets, v)
+		}
+	}
+	data, err := json.Marshal(body)
+	if err != nil {
+		return nil, &Error{Provider: c.name, Class: Misconfigured, Description: "cannot encode the token request", Err: err}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.s.TokenURL, bytes.NewReader(data))
+	if err != nil {
+		return nil, &Error{Provider: c.name, Class: Misconfigured, Description: "bad token URL", Err: err}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	for k, vs := range hdr {
+		req.Header[k] = vs
+	}
+	return c.tokenAnswer(ctx, req, secrets)
+}
+
+// tokenAnswer sends a token request and returns the token or a *Error.
+func (c *client) tokenAnswer(ctx context.Context, req *http.Request, secrets []string) (*tokenResponse, error) {
 	status, hdr, body, err := c.do(req)
 	if err != nil {
 		return nil, c.transportError(ctx, err, secrets)
 	}
 	var tr tokenResponse
 	jsonErr := json.Unmarshal(body, &tr)
-	if status >= 200 && status < 300 && jsonErr == nil && tr.AccessToken != "" && tr.Error == "" {
+	if status >= 200 && status < 300 && jsonErr == nil && tr.AccessToken != "" && tr.Error.empty() {
 		return &tr, nil
 	}
-	return nil, c.classify(status, hdr, body, secrets)
+	return nil, c.classifyAnswer(status, hdr, body, secrets)
+}
+
+// classifyAnswer is the provider's own classification when it has one
+// (codex, claude), else classify.
+func (c *client) classifyAnswer(status int, hdr http.Header, body []byte, secrets []string) *Error {
+	e := c.classify(status, hdr, body, secrets)
+	if c.reclassify != nil {
+		c.reclassify(e, body)
+	}
+	return e
 }
 
 // do sends req and reads at most maxBody of the answer.
@@ -186,15 +290,19 @@ func (c *client) classify(status int, hdr http.Header, body []byte, secrets []st
 	e := &Error{Provider: c.name, Class: Transient, StatusCode: status}
 	if hdr != nil {
 		e.RetryAfter = parseRetryAfter(hdr.Get("Retry-After"), c.now())
+		if ms, err := strconv.ParseInt(strings.TrimSpace(hdr.Get("Retry-After-Ms")), 10, 64); err == nil && ms > 0 {
+			// Anthropic's finer hint; the larger of the two wins.
+			e.RetryAfter = max(e.RetryAfter, min(time.Duration(ms)*time.Millisecond, 24*time.Hour))
+		}
 	}
 	var tr tokenResponse
 	isJSON := json.Unmarshal(body, &tr) == nil
 	if isJSON {
-		e.Code = tr.Error
-		e.Description = firstNonEmpty(tr.ErrorDescription, tr.Message, tr.Msg)
+		e.Code = tr.Error.Code
+		e.Description = firstNonEmpty(tr.ErrorDescription, tr.Error.Message, tr.Message, tr.Msg)
 	}
 	switch {
-	case isJSON && tr.Success != nil && !*tr.Success && tr.Error == "":
+	case isJSON && tr.Success != nil && !*tr.Success && tr.Error.empty():
 		// iflow's "busy" answer, with HTTP 500 or 200.
 		e.Description = "server busy: " + firstNonEmpty(tr.Message, tr.Msg, "success=false")
 	case e.Code == "" && e.Description == "" && status >= 200 && status < 300:
@@ -202,7 +310,10 @@ func (c *client) classify(status int, hdr http.Header, body []byte, secrets []st
 	case e.Code == "" && e.Description == "":
 		e.Description = excerpt(body)
 	}
-	e.Description = scrub(truncate(specificFirst(e.Description), 300), secrets)
+	if !c.ownOrder {
+		e.Description = specificFirst(e.Description)
+	}
+	e.Description = scrub(truncate(e.Description, 300), secrets)
 	e.Code = scrub(truncate(e.Code, 64), secrets)
 
 	desc := strings.ToLower(e.Description)
@@ -210,7 +321,8 @@ func (c *client) classify(status int, hdr http.Header, body []byte, secrets []st
 	case e.Code == "invalid_client", e.Code == "unauthorized_client":
 		// The provider rejects the client, not the user's token: a login
 		// would meet the same answer.
-		e.Class, e.Fix = Misconfigured, c.credentialsFix()
+		e.Class = Misconfigured
+		e.Fix, e.Problem, e.ProblemArgs = c.credentialsFix()
 	case e.Code == "invalid_grant":
 		e.Class = Permanent
 	case e.Code == "invalid_request" && (strings.Contains(desc, "refresh") || strings.Contains(desc, "client_id") || strings.Contains(desc, "client id")):

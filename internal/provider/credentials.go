@@ -81,29 +81,35 @@ func (c *client) credentials() (credentials, error) {
 	}
 	if cr.ID == "" {
 		return cr, &Error{Provider: c.name, Class: Misconfigured, Description: "no client id",
-			Fix: fmt.Sprintf("set env %sCLIENT_ID or tokenDaemon.providers.%s.clientId in config.json", envPrefix(c.name), c.name)}
+			Fix:     fmt.Sprintf("set env %sCLIENT_ID or tokenDaemon.providers.%s.clientId in config.json", envPrefix(c.name), c.name),
+			Problem: ProblemNoClientID, ProblemArgs: []string{envPrefix(c.name) + "CLIENT_ID", c.name}}
 	}
 	if c.secret == secretRequired && cr.Secret == "" {
 		msg := "no client secret"
 		if fileErr != nil {
 			msg += " (" + fileErr.Error() + ")"
 		}
+		envs := strings.Join(secretEnvNames(c.name), " or ")
 		fix := fmt.Sprintf("set env %s, or tokenDaemon.providers.%s.clientSecret in config.json, or {%q:{\"clientSecret\":\"…\"}} in %s",
-			strings.Join(secretEnvNames(c.name), " or "), c.name, c.name, c.clientsFilePath())
-		return cr, &Error{Provider: c.name, Class: Misconfigured, Description: msg, Err: fileErr, Fix: fix}
+			envs, c.name, c.name, c.clientsFilePath())
+		return cr, &Error{Provider: c.name, Class: Misconfigured, Description: msg, Err: fileErr, Fix: fix,
+			Problem: ProblemNoClientSecret, ProblemArgs: []string{strings.Join(secretEnvNames(c.name), "|"), c.name, c.name, c.clientsFilePath()}}
 	}
 	return cr, nil
 }
 
 // credentialsFix says where this provider's client id and secret are set,
 // for an answer that rejects them (invalid_client).
-func (c *client) credentialsFix() string {
+func (c *client) credentialsFix() (fix, problem string, args []string) {
 	if c.secret == secretNone {
 		return fmt.Sprintf("check the client id: env %sCLIENT_ID or tokenDaemon.providers.%s.clientId in config.json",
-			envPrefix(c.name), c.name)
+				envPrefix(c.name), c.name),
+			ProblemClientRejected, []string{envPrefix(c.name) + "CLIENT_ID", c.name}
 	}
+	envs := strings.Join(secretEnvNames(c.name), " or ")
 	return fmt.Sprintf("check the client id and secret: env %sCLIENT_ID and %s, tokenDaemon.providers.%s.clientId and .clientSecret in config.json, or %s",
-		envPrefix(c.name), strings.Join(secretEnvNames(c.name), " or "), c.name, c.clientsFilePath())
+			envPrefix(c.name), envs, c.name, c.clientsFilePath()),
+		ProblemClientRejectedSecret, []string{envPrefix(c.name) + "CLIENT_ID", strings.Join(secretEnvNames(c.name), "|"), c.name, c.clientsFilePath()}
 }
 
 func (c *client) clientsFilePath() string {

@@ -42,10 +42,48 @@ type DeviceAuth struct {
 	Verifier                string // PKCE verifier, "" without PKCE
 }
 
-// Account is who logged in.
+// Account is who logged in. Two logins are the same account only if
+// every field both name agrees: the same email in two workspaces (codex's
+// chatgpt_account_id, claude's organization) is two accounts.
 type Account struct {
 	Email string
-	ID    string
+	// ID is the provider's account key where it has one: codex's
+	// chatgpt_account_id (the workspace, the file's account_id), claude's
+	// account uuid, Google's user id, iflow's phone.
+	ID string
+	// Workspace is the organization beside ID where the provider has one
+	// (claude's organization uuid); "" otherwise.
+	Workspace string
+	// Plan is the subscription where the provider names it (codex's
+	// chatgpt_plan_type); for display only.
+	Plan string
+}
+
+// FixedRedirects is an AuthCodeFlow whose client accepts only these
+// redirect URIs (codex: http://localhost:1455/auth/callback, then :1457).
+// The login listens on the first free one for its duration.
+type FixedRedirects interface {
+	FixedRedirectURIs() []string
+}
+
+// LocalhostRedirect is an AuthCodeFlow whose client accepts
+// http://localhost:<any port><path> (claude: /callback); the login uses
+// the web server's own port.
+type LocalhostRedirect interface {
+	LocalhostRedirectPath() string
+}
+
+// ManualRedirect is an AuthCodeFlow with a copy/paste variant for a
+// machine without a local browser (claude): the provider's page at this
+// redirect URI shows "code#state" for the user to paste.
+type ManualRedirect interface {
+	ManualRedirectURI() string
+}
+
+// StateExchanger is an AuthCodeFlow whose code exchange also sends the
+// login's state (claude requires it).
+type StateExchanger interface {
+	ExchangeState(ctx context.Context, code, state, verifier, redirectURI string) (tokenfile.Update, error)
 }
 
 // AccountIdentifier finds who a fresh token belongs to (Google userinfo,

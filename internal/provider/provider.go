@@ -70,6 +70,30 @@ type Error struct {
 	// Fix says, for a Misconfigured error, which setting to change (env
 	// names, config keys, files): an instruction, never a value.
 	Fix string
+	// Problem is the stable code of a Misconfigured error's Description
+	// (when it is ours) and Fix, and ProblemArgs their arguments, for a
+	// client to word them in its language (i18n.Problem).
+	Problem     string
+	ProblemArgs []string
+}
+
+// Codes of Error.Problem.
+const (
+	ProblemNoClientID     = "no_client_id"     // args: env, provider
+	ProblemNoClientSecret = "no_client_secret" // args: envs, provider, provider, clients file
+	// ProblemClientRejected is the provider rejecting the client id or
+	// secret (invalid_client); its Description is the provider's.
+	ProblemClientRejected       = "client_rejected"        // args: env, provider (no secret)
+	ProblemClientRejectedSecret = "client_rejected_secret" // args: env, envs, provider, clients file
+)
+
+// ProblemOf returns the Problem code and arguments of a wrapped *Error.
+func ProblemOf(err error) (string, []string) {
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe.Problem, pe.ProblemArgs
+	}
+	return "", nil
 }
 
 func (e *Error) Error() string {

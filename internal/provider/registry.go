@@ -26,6 +26,10 @@ type RegistryOptions struct {
 	// Sleep waits d or until ctx ends (nil: a timer); injected so that
 	// tests of iflow's retries and device polling never sleep.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// CodexCallbackPorts replaces CodexCallbackPorts (1455, 1457). A test
+	// hook only: the Codex client accepts no other redirect, so nothing
+	// but a test may set it (the CLI reads it from an env name that says so).
+	CodexCallbackPorts []int
 }
 
 // Registry holds every provider, built in and configured.
@@ -70,6 +74,16 @@ func NewRegistry(o RegistryOptions) (*Registry, error) {
 	r.providers["iflow"] = iflow{ic}
 	r.providers["gemini-cli"] = google{newClient("gemini-cli", builtinDefaults["gemini-cli"], secretRequired)}
 	r.providers["antigravity"] = antigravity{google{newClient("antigravity", builtinDefaults["antigravity"], secretRequired)}}
+	cc := newClient("codex", builtinDefaults["codex"], secretNone)
+	cc.reclassify, cc.ownOrder = reclassifyRotating, true
+	ports := CodexCallbackPorts
+	if len(o.CodexCallbackPorts) > 0 {
+		ports = o.CodexCallbackPorts
+	}
+	r.providers["codex"] = codex{client: cc, ports: slices.Clone(ports)}
+	ac := newClient("claude", builtinDefaults["claude"], secretNone)
+	ac.reclassify, ac.ownOrder = reclassifyRotating, true
+	r.providers["claude"] = claude{ac}
 
 	prefixOwner := map[string]string{}
 	for _, name := range slices.Sorted(maps.Keys(o.Settings)) {

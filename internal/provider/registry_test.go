@@ -63,7 +63,7 @@ func TestRegistry(t *testing.T) {
 		"gemini-cli": {TokenURL: "https://proxy.example.com/token", PKCE: &off,
 			ExtraAuthParams: map[string]string{"prompt": "select_account"}},
 	}})
-	if got, want := reg.Names(), []string{"antigravity", "corp-sso", "devco", "gemini-cli", "iflow", "qwen"}; !reflect.DeepEqual(got, want) {
+	if got, want := reg.Names(), []string{"antigravity", "claude", "codex", "corp-sso", "devco", "gemini-cli", "iflow", "qwen"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Names %v, want %v", got, want)
 	}
 	if got, want := reg.Generic(), map[string]string{"corp-sso": "corp", "devco": "devco"}; !reflect.DeepEqual(got, want) {

@@ -48,6 +48,11 @@ type Settings struct {
 	// ProjectURLs are antigravity's loadCodeAssist bases, tried in order.
 	// An extension of PROVIDERS.md so that tests and users can override them.
 	ProjectURLs []string `json:"projectUrls,omitempty"`
+	// ManualRedirectURL is claude's copy/paste redirect (the page that shows
+	// "code#state"); UserAgent the User-Agent of claude's token requests.
+	// Extensions of PROVIDERS.md, so that both stay configurable.
+	ManualRedirectURL string `json:"manualRedirectUrl,omitempty"`
+	UserAgent         string `json:"userAgent,omitempty"`
 }
 
 var (
@@ -64,97 +69,118 @@ func (s Settings) Validate(name string) error {
 	key := func(k string) string { return "providers." + name + "." + k }
 	canonical, builtin := builtinAliases[name]
 	if builtin && canonical != name {
-		return fmt.Errorf("providers.%s: %q is another name of the built-in provider %q; use providers.%s", name, name, canonical, canonical)
+		return bad("providers."+name, "%q is another name of the built-in provider %q; use providers.%s", name, canonical, canonical)
 	}
 	if !builtin && !providerNameRE.MatchString(name) {
-		return fmt.Errorf("providers.%s: a provider name must be lower-case letters, digits, '.', '_' or '-'", name)
+		return bad("providers."+name, "a provider name must be lower-case letters, digits, '.', '_' or '-'")
 	}
 
 	switch s.Flow {
 	case "", FlowAuthorizationCode, FlowDeviceCode:
 	default:
-		return fmt.Errorf("%s: must be %q or %q", key("flow"), FlowAuthorizationCode, FlowDeviceCode)
+		return bad(key("flow"), "must be %q or %q", FlowAuthorizationCode, FlowDeviceCode)
 	}
 	switch s.AuthStyle {
 	case "", AuthStyleParams, AuthStyleHeader, AuthStyleBoth:
 	default:
-		return fmt.Errorf("%s: must be %q, %q or %q", key("authStyle"), AuthStyleParams, AuthStyleHeader, AuthStyleBoth)
+		return bad(key("authStyle"), "must be %q, %q or %q", AuthStyleParams, AuthStyleHeader, AuthStyleBoth)
 	}
 	for _, u := range []struct{ key, val string }{
 		{"authUrl", s.AuthURL}, {"tokenUrl", s.TokenURL}, {"deviceCodeUrl", s.DeviceCodeURL}, {"userInfoUrl", s.UserInfoURL},
+		{"manualRedirectUrl", s.ManualRedirectURL},
 	} {
 		if err := checkURL(u.val); err != nil {
-			return fmt.Errorf("%s: %w", key(u.key), err)
+			err.Key = key(u.key)
+			return err
 		}
 	}
 	for i, u := range s.ProjectURLs {
 		if u == "" {
-			return fmt.Errorf("%s[%d]: must not be empty", key("projectUrls"), i)
+			return bad(fmt.Sprintf("%s[%d]", key("projectUrls"), i), "must not be empty")
 		}
 		if err := checkURL(u); err != nil {
-			return fmt.Errorf("%s[%d]: %w", key("projectUrls"), i, err)
+			err.Key = fmt.Sprintf("%s[%d]", key("projectUrls"), i)
+			return err
 		}
 	}
 	for i, sc := range s.Scopes {
 		if strings.TrimSpace(sc) == "" || strings.ContainsAny(sc, " \t\n") {
-			return fmt.Errorf("%s[%d]: must be one non-empty scope without spaces", key("scopes"), i)
+			return bad(fmt.Sprintf("%s[%d]", key("scopes"), i), "must be one non-empty scope without spaces")
 		}
 	}
 	for k := range s.ExtraAuthParams {
 		if k == "" {
-			return fmt.Errorf("%s: empty parameter name", key("extraAuthParams"))
+			return bad(key("extraAuthParams"), "empty parameter name")
 		}
 		if slices.Contains(reservedAuthParams, k) {
-			return fmt.Errorf("%s.%s: is set by the login flow and cannot be overridden", key("extraAuthParams"), k)
+			return bad(key("extraAuthParams")+"."+k, "is set by the login flow and cannot be overridden")
 		}
 	}
+	if strings.ContainsAny(s.UserAgent, "\r\n") {
+		return bad(key("userAgent"), "must be one line")
+	}
 	if s.FilePrefix != "" && !providerNameRE.MatchString(s.FilePrefix) {
-		return fmt.Errorf("%s: must be lower-case letters, digits, '.', '_' or '-'", key("filePrefix"))
+		return bad(key("filePrefix"), "must be lower-case letters, digits, '.', '_' or '-'")
 	}
 
 	if builtin {
 		def := builtinDefaults[canonical]
 		if s.Flow != "" && s.Flow != def.Flow {
-			return fmt.Errorf("%s: %s supports only %q", key("flow"), name, def.Flow)
+			return bad(key("flow"), "%s supports only %q", name, def.Flow)
 		}
 		if s.FilePrefix != "" {
-			return fmt.Errorf("%s: the file names of the built-in provider %s are fixed", key("filePrefix"), name)
+			return bad(key("filePrefix"), "the file names of the built-in provider %s are fixed", name)
 		}
 		return nil
 	}
 
 	// A generic provider must say everything: the daemon does not guess.
 	if s.Flow == "" {
-		return fmt.Errorf("%s: missing; must be %q or %q", key("flow"), FlowAuthorizationCode, FlowDeviceCode)
+		return bad(key("flow"), "missing; must be %q or %q", FlowAuthorizationCode, FlowDeviceCode)
 	}
 	if s.TokenURL == "" {
-		return fmt.Errorf("%s: missing; a generic provider needs its token endpoint", key("tokenUrl"))
+		return bad(key("tokenUrl"), "missing; a generic provider needs its token endpoint")
 	}
 	if s.ClientID == "" {
-		return fmt.Errorf("%s: missing; a generic provider needs its client id", key("clientId"))
+		return bad(key("clientId"), "missing; a generic provider needs its client id")
 	}
 	if s.Flow == FlowAuthorizationCode && s.AuthURL == "" {
-		return fmt.Errorf("%s: missing; needed by flow %q", key("authUrl"), FlowAuthorizationCode)
+		return bad(key("authUrl"), "missing; needed by flow %q", FlowAuthorizationCode)
 	}
 	if s.Flow == FlowDeviceCode && s.DeviceCodeURL == "" {
-		return fmt.Errorf("%s: missing; needed by flow %q", key("deviceCodeUrl"), FlowDeviceCode)
+		return bad(key("deviceCodeUrl"), "missing; needed by flow %q", FlowDeviceCode)
 	}
 	if _, clash := builtinPrefixes[s.FilePrefix]; clash {
-		return fmt.Errorf("%s: %q is the prefix of a built-in provider", key("filePrefix"), s.FilePrefix)
+		return bad(key("filePrefix"), "%q is the prefix of a built-in provider", s.FilePrefix)
 	}
 	return nil
+}
+
+// SettingsError is a bad key of a provider's settings: Key is its path
+// from "providers." on, Format and Args the problem in English, which
+// config words from its catalogs in the user's language.
+type SettingsError struct {
+	Key    string
+	Format string
+	Args   []any
+}
+
+func (e *SettingsError) Error() string { return e.Key + ": " + fmt.Sprintf(e.Format, e.Args...) }
+
+func bad(key, format string, args ...any) *SettingsError {
+	return &SettingsError{Key: key, Format: format, Args: args}
 }
 
 // checkURL accepts an absolute https URL, or http to a loopback host (local
 // test servers): refresh tokens and client secrets never travel in clear
 // text over a network.
-func checkURL(raw string) error {
+func checkURL(raw string) *SettingsError {
 	if raw == "" {
 		return nil
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("%q is not an absolute URL", raw)
+		return bad("", "%q is not an absolute URL", raw)
 	}
 	switch u.Scheme {
 	case "https":
@@ -163,9 +189,9 @@ func checkURL(raw string) error {
 		if isLoopback(u.Hostname()) {
 			return nil
 		}
-		return fmt.Errorf("%q: plain http is allowed only to a loopback host; use https", raw)
+		return bad("", "%q: plain http is allowed only to a loopback host; use https", raw)
 	default:
-		return fmt.Errorf("%q: scheme must be https", raw)
+		return bad("", "%q: scheme must be https", raw)
 	}
 }
 
@@ -195,6 +221,8 @@ func (def Settings) merge(o Settings) Settings {
 	setStr(&s.ClientSecret, o.ClientSecret)
 	setStr(&s.AuthStyle, o.AuthStyle)
 	setStr(&s.FilePrefix, o.FilePrefix)
+	setStr(&s.ManualRedirectURL, o.ManualRedirectURL)
+	setStr(&s.UserAgent, o.UserAgent)
 	if o.Scopes != nil {
 		s.Scopes = slices.Clone(o.Scopes)
 	}
@@ -229,12 +257,14 @@ var builtinAliases = map[string]string{
 	"iflow": "iflow", "iflow-oauth": "iflow",
 	"gemini-cli": "gemini-cli", "gemini": "gemini-cli", "gemini-cli-oauth": "gemini-cli",
 	"antigravity": "antigravity", "antigravity-oauth": "antigravity",
+	"codex": "codex", "codex-oauth": "codex",
+	"claude": "claude", "claude-oauth": "claude",
 }
 
 // builtinPrefixes are the file-name prefixes tokenfile gives to the
 // built-in providers; a generic provider may not claim them.
 var builtinPrefixes = map[string]struct{}{
-	"qwen": {}, "iflow": {}, "gemini": {}, "gemini-cli": {}, "antigravity": {},
+	"qwen": {}, "iflow": {}, "gemini": {}, "gemini-cli": {}, "antigravity": {}, "codex": {}, "claude": {},
 }
 
 var googleScopes = []string{
@@ -242,6 +272,9 @@ var googleScopes = []string{
 	"https://www.googleapis.com/auth/userinfo.email",
 	"https://www.googleapis.com/auth/userinfo.profile",
 }
+
+// claudeScopes are Claude Code's.
+var claudeScopes = []string{"org:create_api_key", "user:profile", "user:inference", "user:sessions:claude_code", "user:mcp_servers", "user:file_upload"}
 
 // builtinDefaults are the wire facts of PROVIDERS.md. Client ids are public;
 // no client secret is ever written here.
@@ -294,5 +327,30 @@ var builtinDefaults = map[string]Settings{
 			"https://daily-cloudcode-pa.googleapis.com",
 			"https://cloudcode-pa.googleapis.com",
 		},
+	},
+	"codex": {
+		Flow:          FlowAuthorizationCode,
+		AuthURL:       "https://auth.openai.com/oauth/authorize",
+		TokenURL:      "https://auth.openai.com/oauth/token",
+		DeviceCodeURL: "https://auth.openai.com/api/accounts/deviceauth/usercode",
+		ClientID:      "app_EMoamEEZ73f0CkXaXp7hrann",
+		Scopes:        []string{"openid", "profile", "email", "offline_access"},
+		PKCE:          boolPtr(true),
+		AuthStyle:     AuthStyleParams,
+		ExtraAuthParams: map[string]string{
+			"id_token_add_organizations": "true", "codex_cli_simplified_flow": "true", "originator": "codex_cli_rs",
+		},
+	},
+	"claude": {
+		Flow:              FlowAuthorizationCode,
+		AuthURL:           "https://claude.ai/oauth/authorize",
+		TokenURL:          "https://platform.claude.com/v1/oauth/token",
+		UserInfoURL:       "https://api.anthropic.com/api/oauth/profile",
+		ClientID:          "9d1c250a-e61b-44d9-88ed-5944d1962f5e",
+		Scopes:            claudeScopes,
+		PKCE:              boolPtr(true),
+		AuthStyle:         AuthStyleParams,
+		ExtraAuthParams:   map[string]string{"code": "true"},
+		ManualRedirectURL: claudeManualRedirect,
 	},
 }

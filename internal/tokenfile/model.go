@@ -37,6 +37,8 @@ const (
 	ProviderQwen        = "qwen"
 	ProviderGeminiCLI   = "gemini-cli"
 	ProviderAntigravity = "antigravity"
+	ProviderCodex       = "codex"  // OpenAI's ChatGPT login of the Codex CLI
+	ProviderClaude      = "claude" // Claude Code's claude.ai login
 )
 
 // MaxFileSize is the largest token file that is read; larger files are
@@ -67,6 +69,10 @@ type File struct {
 	DisplayName string
 	Email       string
 	AccountID   string
+	// Workspace is the organization an account signed in to where the
+	// provider has one beside the account id (claude's organization_uuid):
+	// the same email in two workspaces is two accounts.
+	Workspace   string
 	ProjectID   string
 	ResourceURL string // the provider's API base for this account (qwen), "" when none
 	TokenType   string // token_type as the file says it, "" when absent

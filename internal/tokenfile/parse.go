@@ -30,6 +30,10 @@ var builtinTypes = map[string]string{
 	"gemini-oauth":      ProviderGeminiCLI,
 	"antigravity":       ProviderAntigravity,
 	"antigravity-oauth": ProviderAntigravity,
+	"codex":             ProviderCodex,
+	"codex-oauth":       ProviderCodex,
+	"claude":            ProviderClaude,
+	"claude-oauth":      ProviderClaude,
 }
 
 // builtinPrefixes maps file-name prefixes to providers; the longest match
@@ -40,6 +44,8 @@ var builtinPrefixes = map[string]string{
 	"gemini-cli-":  ProviderGeminiCLI,
 	"gemini-":      ProviderGeminiCLI,
 	"antigravity-": ProviderAntigravity,
+	"codex-":       ProviderCodex,
+	"claude-":      ProviderClaude,
 }
 
 // Parse builds a File from bytes read at path. It never fails: a file that
@@ -91,6 +97,10 @@ func (f *File) fill(obj map[string]json.RawMessage, opts Options) {
 	f.APIKey = firstString(obj["api_key"], obj["apiKey"])
 	f.Email = firstString(obj["email"], token["email"])
 	f.AccountID = idString(obj["account_id"])
+	if f.AccountID == "" {
+		f.AccountID = idString(obj["account_uuid"]) // claude (CLIProxyAPI's name too)
+	}
+	f.Workspace = firstString(obj["organization_uuid"])
 	f.ProjectID = firstString(obj["project_id"], obj["projectId"], token["project_id"], token["projectId"])
 	f.ResourceURL = firstString(obj["resource_url"], obj["resourceUrl"])
 	f.TokenType = firstString(token["token_type"], obj["token_type"])

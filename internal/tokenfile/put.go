@@ -2,7 +2,6 @@ package tokenfile
 
 import (
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -36,7 +35,7 @@ func Put(path string, data []byte, mode fs.FileMode, expect *[32]byte) (WriteRes
 	}
 	defer unlock()
 	if expect == nil {
-		if err := putNew(target, data, mode.Perm()); err != nil {
+		if err := createFile(target, data, mode.Perm()); err != nil {
 			return WriteResult{}, fmt.Errorf("put token file %s: %w", path, err)
 		}
 		return res, nil
@@ -60,29 +59,4 @@ func Put(path string, data []byte, mode fs.FileMode, expect *[32]byte) (WriteRes
 		return WriteResult{}, fmt.Errorf("put token file %s: %w", path, err)
 	}
 	return res, nil
-}
-
-// putNew links a finished temporary file to path, which fails if path
-// exists (see createFile).
-func putNew(path string, data []byte, mode fs.FileMode) error {
-	if _, err := os.Lstat(path); err == nil {
-		return fs.ErrExist
-	}
-	tmp, err := writeTemp(path, data, mode)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	if err := os.Link(tmp, path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fs.ErrExist
-		}
-		if _, statErr := os.Lstat(path); statErr == nil {
-			return fs.ErrExist
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			return fmt.Errorf("create: %w", err)
-		}
-	}
-	return syncDir(filepath.Dir(path))
 }

@@ -296,7 +296,7 @@ func Create(path string, fields map[string]any, u Update) (WriteResult, error) {
 		return WriteResult{}, fmt.Errorf("create token file %s: %w", path, err)
 	}
 	defer unlock()
-	if err := createFile(path, out); err != nil {
+	if err := createFile(path, out, 0o600); err != nil {
 		return WriteResult{}, fmt.Errorf("create token file %s: %w", path, err)
 	}
 	return WriteResult{Hash: sha256.Sum256(out), Data: out}, nil
@@ -363,14 +363,14 @@ func writeTemp(path string, data []byte, mode fs.FileMode) (string, error) {
 	return tmp.Name(), nil
 }
 
-// createFile puts data at path only if nothing is there: the temporary file
-// is hard-linked to path, which fails if path exists, so that even a writer
-// that ignores our lock is never overwritten.
-func createFile(path string, data []byte) error {
+// createFile puts data at path (with mode) only if nothing is there: the
+// temporary file is hard-linked to path, which fails if path exists, so
+// that even a writer that ignores our lock is never overwritten.
+func createFile(path string, data []byte, mode fs.FileMode) error {
 	if _, err := os.Lstat(path); err == nil {
 		return fs.ErrExist
 	}
-	tmp, err := writeTemp(path, data, 0o600)
+	tmp, err := writeTemp(path, data, mode)
 	if err != nil {
 		return err
 	}

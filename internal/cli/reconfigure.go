@@ -176,6 +176,9 @@ func (r *reloader) reload() {
 	if cfg.Tray != old.Tray {
 		restart = append(restart, "tray")
 	}
+	if !reflect.DeepEqual(cfg.Cluster, old.Cluster) {
+		restart = append(restart, "cluster") // the node keeps its session until a restart
+	}
 	r.provs.p.Store(registry)
 	core := next.CoreConfig()
 	core.FileOptions = fileOptions(&next, registry)

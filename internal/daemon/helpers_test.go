@@ -176,6 +176,8 @@ type setup struct {
 	clock  *daemontest.Clock
 	home   string
 	logs   *syncBuffer
+	// cluster is the cluster port (cluster_test.go); nil: a single host.
+	cluster daemon.Cluster
 }
 
 func newHarness(t *testing.T, dir string, s setup) *harness {
@@ -208,7 +210,7 @@ func newHarness(t *testing.T, dir string, s setup) *harness {
 	}
 	h := &harness{t: t, dir: dir, home: s.home, cfg: cfg, clock: s.clock, notes: &notifier{}, logs: s.logs}
 	d, err := daemon.New(cfg, daemon.Deps{
-		Clock: s.clock, Providers: s.provs, Notifier: h.notes, Rand: s.rand,
+		Clock: s.clock, Providers: s.provs, Notifier: h.notes, Rand: s.rand, Cluster: s.cluster,
 		Logger: slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

@@ -209,8 +209,9 @@ func (n *Node) applyLocked(name string, rv remoteValue) (retry bool) {
 	return false
 }
 
-// setSynced records an agreement and saves it at once: a node killed right
-// after must not take its newer local file for a stale copy.
+// setSynced records an agreement (saved within a moment by saveLoop; a
+// node killed before that still keeps the answer of its own interrupted
+// refresh, by its in-flight mark: see syncAll).
 func (n *Node) setSynced(name string, rev int64, h [32]byte) {
 	n.mu.Lock()
 	if s, ok := n.synced[name]; !ok || rev >= s.rev {
@@ -218,7 +219,6 @@ func (n *Node) setSynced(name string, rev int64, h [32]byte) {
 		n.stateDirty = true
 	}
 	n.mu.Unlock()
-	n.saveState()
 }
 
 // Changed implements daemon.Cluster: the file is published by a worker.

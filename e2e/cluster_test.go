@@ -328,9 +328,12 @@ func TestClusterThreeNodesOnRealEtcd(t *testing.T) {
 	eventually(t, 60*time.Second, "a third of the storm refreshed", func() bool { return srv.requests() >= storm/3 })
 	close(stopRelease)
 	<-released
-	eventually(t, 20*time.Second, "n1 held after an answer", func() bool { _, err := os.Stat(marker); return err == nil })
-	heldData, _ := os.ReadFile(marker)
-	held := string(heldData)
+	var held string
+	eventually(t, 20*time.Second, "n1 held after an answer", func() bool {
+		b, err := os.ReadFile(marker) // the file's name, once written
+		held = string(b)
+		return err == nil && held != ""
+	})
 	// The kill lands when every answer n1 received is on its disk (written,
 	// or saved in .pending as DESIGN.md section 10 has it): the server
 	// processes nothing new meanwhile. An answer that only ever reached

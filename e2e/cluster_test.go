@@ -566,13 +566,20 @@ func readTree(t *testing.T, dir string) []byte {
 // reports the median, p99 and max. The bound of the issue is 1 s.
 func reportLag(t *testing.T, homes []*home, names []string, skip string, killedAt time.Time) {
 	var lags []time.Duration
+	type slow struct {
+		name, first, last string
+		lag               time.Duration
+		at                time.Time
+	}
+	var worst []slow
 	interrupted := 0
 	for _, name := range names {
 		if name == skip {
 			continue // waited, by design, for its node to come back
 		}
 		var first, last time.Time
-		for _, h := range homes {
+		var firstNode, lastNode string
+		for i, h := range homes {
 			fi, err := os.Stat(filepath.Join(h.auth, name))
 			if err != nil {
 				continue
@@ -582,10 +589,10 @@ func reportLag(t *testing.T, homes []*home, names []string, skip string, killedA
 				continue // written when the killed node came back
 			}
 			if first.IsZero() || m.Before(first) {
-				first = m
+				first, firstNode = m, fmt.Sprintf("n%d", i+1)
 			}
 			if m.After(last) {
-				last = m
+				last, lastNode = m, fmt.Sprintf("n%d", i+1)
 			}
 		}
 		if first.Before(killedAt) && last.After(killedAt) {
@@ -593,6 +600,12 @@ func reportLag(t *testing.T, homes []*home, names []string, skip string, killedA
 			continue
 		}
 		lags = append(lags, last.Sub(first))
+		worst = append(worst, slow{name, firstNode, lastNode, last.Sub(first), first})
+	}
+	sort.Slice(worst, func(i, j int) bool { return worst[i].lag > worst[j].lag })
+	for _, w := range worst[:min(3, len(worst))] {
+		t.Logf("slowest: %s written by %s at %s (%+.1fs from the kill), last on %s %v later",
+			w.name, w.first, w.at.Format("15:04:05.000"), w.at.Sub(killedAt).Seconds(), w.last, w.lag.Round(time.Millisecond))
 	}
 	sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
 	p := func(q float64) time.Duration { return lags[int(q*float64(len(lags)-1))] }

@@ -82,6 +82,14 @@ var rules = []rule{
 		external:  []string{"filippo.io/age", "filippo.io/hpke", "golang.org/x/crypto", "golang.org/x/sys"},
 		forbidStd: []string{"net/http", "os/exec"},
 	},
+	// Other tools' token files (DESIGN.md section 15): formats over the
+	// file model, no network, no watching, nothing of the daemon.
+	{
+		pkg:       "internal/sources",
+		ours:      []string{"internal/tokenfile"},
+		external:  []string{"github.com/gofrs/flock", "golang.org/x/sys"},
+		forbidStd: []string{"net", "net/http", "os/exec"},
+	},
 	// The health score is a pure function: nothing of ours, no I/O.
 	{
 		pkg:       "internal/health",

@@ -178,7 +178,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	logger.Info("token daemon starting", "pid", os.Getpid(), "authDir", s.Paths.AuthDir, "version", f.Version)
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 8)
+	errs := make(chan error, 9)
 	run := func(name string, fn func() error) {
 		wg.Add(1)
 		go func() {
@@ -199,6 +199,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	run("watch", func() error {
 		return watch.Run(ctx, s.Paths.AuthDir, watch.Options{Logger: logger, Skip: watchSkip}, core.FileChanged)
 	})
+	run("sources", func() error { return watchSources(ctx, s, logger, core) })
 	// Answer on the socket only once the first scan is done, so that the
 	// first `status` after `start` is complete.
 	select {

@@ -57,6 +57,7 @@ func newCore(f *Factory, s *Settings, logger *slog.Logger, notifier daemon.Notif
 	core, err := daemon.New(cfg, daemon.Deps{
 		Clock:       daemon.SystemClock(),
 		Providers:   registry,
+		Sources:     coreSources(s, cfg.FileOptions),
 		Notifier:    notifier,
 		Logger:      logger,
 		AfterAnswer: testHoldAfterAnswer(f.getenv),

@@ -55,6 +55,7 @@ func newLiveCore(f *Factory, s *Settings, logger *slog.Logger, notifier daemon.N
 	cfg.RequestTimeout = tokenRequestTimeout
 	core, err := daemon.New(cfg, daemon.Deps{
 		Clock: daemon.SystemClock(), Providers: live, Notifier: notifier, Logger: logger,
+		Sources:     coreSources(s, cfg.FileOptions),
 		AfterAnswer: testHoldAfterAnswer(f.getenv), Cluster: cluster,
 	})
 	if err != nil {
@@ -178,6 +179,9 @@ func (r *reloader) reload() {
 	}
 	if !reflect.DeepEqual(cfg.Cluster, old.Cluster) {
 		restart = append(restart, "cluster") // the node keeps its session until a restart
+	}
+	if !reflect.DeepEqual(cfg.Sources, old.Sources) {
+		restart = append(restart, "sources") // the watchers and the core's port are set up at start
 	}
 	r.provs.p.Store(registry)
 	core := next.CoreConfig()

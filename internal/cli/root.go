@@ -81,5 +81,6 @@ func tokenDaemonCommands(f *Factory) []*cobra.Command {
 		NewCmdAlias(f),
 		NewCmdInstall(f), NewCmdUninstall(f), NewCmdNotify(f),
 		NewCmdCluster(f),
+		NewCmdSources(f),
 	}
 }

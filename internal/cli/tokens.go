@@ -26,6 +26,7 @@ func scanStates(s *Settings, now time.Time) ([]daemon.TokenState, error) {
 	if err != nil {
 		return nil, authDirError(s.Lang, s.Paths, err)
 	}
+	files = append(files, sourceFiles(s, s.Config.FileOptions())...)
 	ahead := s.Config.RefreshAhead()
 	states := make([]daemon.TokenState, 0, len(files))
 	for _, f := range files {
@@ -137,6 +138,7 @@ func statesFromWire(tokens []ipc.TokenDetail) []daemon.TokenState {
 			ExpiresAt: parseWireTime(t.ExpiresAt), Refreshable: t.Refreshable,
 			LastRefreshAt: parseWireTime(t.LastRefreshAt), NextRefreshAt: parseWireTime(t.NextRefreshAt),
 			LastError: t.LastError, Failures: t.Failures,
+			Source: t.Source, Watch: t.Watch, Login: t.Login,
 		})
 	}
 	return out

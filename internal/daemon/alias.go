@@ -25,6 +25,9 @@ func (d *Daemon) fileOptions() tokenfile.Options {
 // alias when it shows up.
 func (d *Daemon) SetAlias(file, alias string) {
 	name := filepath.Base(file)
+	if d.src != nil && strings.Contains(file, "/") {
+		name = file // another tool's file, "<source>/<file>"
+	}
 	if !strings.HasSuffix(name, ".json") {
 		name += ".json"
 	}
@@ -42,6 +45,7 @@ func (d *Daemon) SetAlias(file, alias string) {
 	}
 	opts.Aliases = aliases
 	d.opts.Store(&opts)
+	d.sourceOptions(opts)
 	d.optsMu.Unlock()
 	d.requeue(name)
 }

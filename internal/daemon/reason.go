@@ -20,6 +20,7 @@ const (
 	WhyUnknownProvider = "unknown_provider" //
 	WhyNoRefreshToken  = "no_refresh_token" //
 	WhyNoProvider      = "no_provider"      // Args: the provider name
+	WhyWatch           = "watch"            // a source in watch mode: its tool refreshes it
 )
 
 // reasonFileRemoved is the reason of a missing file.
@@ -28,8 +29,11 @@ const reasonFileRemoved = "file removed"
 // ReasonCode is the code of a reason the core or tokenfile gave, "" for
 // any other text (a provider's own message).
 func ReasonCode(reason string) string {
-	if reason == reasonFileRemoved {
+	switch reason {
+	case reasonFileRemoved:
 		return ReasonFileRemoved
+	case reasonWatchExpired:
+		return ReasonWatchExpired
 	}
 	if reason == reasonClusterUnreachable {
 		return ReasonClusterUnreachable
@@ -70,6 +74,8 @@ func (e *NotRefreshableError) text() string {
 		return "no refresh token; log in again"
 	case WhyNoProvider:
 		return fmt.Sprintf("no provider %q is configured", arg)
+	case WhyWatch:
+		return "watched only (refresh: watch): its own tool refreshes it"
 	}
 	return e.Why
 }
@@ -84,6 +90,8 @@ func (d *Daemon) notRefreshableLocked(e *entry) *NotRefreshableError {
 		return &NotRefreshableError{File: e.name, Why: WhyInvalid, Args: []string{tokenfile.ReasonCode(f.Invalid)}, Detail: f.Invalid}
 	case f.ReadOnly:
 		return &NotRefreshableError{File: e.name, Why: WhyReadOnly}
+	case f.Watch:
+		return &NotRefreshableError{File: e.name, Why: WhyWatch}
 	case f.LinkTo != "":
 		return &NotRefreshableError{File: e.name, Why: WhyLink, Args: []string{f.LinkTo}}
 	case f.Provider == "":

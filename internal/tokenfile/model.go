@@ -96,6 +96,21 @@ type File struct {
 	ReadOnly bool   // static alias, or an effective noRefresh flag
 	Invalid  string // why the file is invalid; "" when it is usable
 
+	// Source names where the file was found beside the auth dir
+	// (tokenDaemon.sources, DESIGN.md section 15); "" for the auth dir.
+	// Such a file's Name is "<source>/<file name>", unique across sources.
+	Source string
+	// Watch: the file is kept by another tool that refreshes it itself
+	// (a source in watch mode): shown and alerted, never refreshed here.
+	Watch bool
+	// LoggedOut: the tool itself recorded a logout in the file (Claude
+	// Code blanks its tokens after invalid_grant): only a login helps, and
+	// nothing is "repaired" from an older copy.
+	LoggedOut bool
+	// Login is the command that logs the account in again with its own
+	// tool ("codex login"), "" when none is known.
+	Login string
+
 	Hash    [32]byte // sha256 of the bytes read
 	Size    int64
 	Mode    fs.FileMode

@@ -14,6 +14,8 @@ const (
 	ReasonNoAccessToken  = "no_access_token"
 	ReasonNoRefreshToken = "no_refresh_token"
 	ReasonUnreadable     = "unreadable" // the text adds the system's error
+	// ReasonLoggedOut: another tool recorded a logout in its own file.
+	ReasonLoggedOut = "logged_out"
 )
 
 // reasonTexts are the English reasons of the codes.
@@ -25,6 +27,7 @@ var reasonTexts = map[string]string{
 	ReasonNoAccessToken:  "no access token",
 	ReasonNoRefreshToken: "no refresh token",
 	ReasonUnreadable:     "unreadable",
+	ReasonLoggedOut:      "logged out by its tool; log in again",
 }
 
 // Reason texts, as File.Invalid and StatusAt give them.

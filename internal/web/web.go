@@ -160,7 +160,7 @@ var uiText = []i18n.Key{
 	i18n.WebAutomatic, i18n.WebOutcome, i18n.WebAlias, i18n.WebEmail, i18n.WebPath, i18n.WebReason, i18n.WebNever,
 	i18n.WebNoTokens, i18n.WebRefreshed, i18n.WebRefreshFailed, i18n.WebAliasSaved, i18n.WebActionFailed,
 	i18n.WebLive, i18n.WebReconnecting, i18n.WebSessionExpired, i18n.WebAuthDir, i18n.StatusRefreshing,
-	i18n.WebLastUse, i18n.WebUsage,
+	i18n.WebLastUse, i18n.WebUsage, i18n.SourcesWatchMark, i18n.SourcesLoginHint,
 }
 
 func (h *Handler) boot(r *http.Request, page string) boot {

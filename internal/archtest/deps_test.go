@@ -97,6 +97,16 @@ var rules = []rule{
 		external:  nil,
 		forbidStd: []string{"net", "net/http", "os/exec"},
 	},
+	// Export and import: the bundle format, the file model and config.json;
+	// no daemon, ipc or web (the CLI tells a running daemon). net/http comes
+	// only with config's provider settings.
+	{
+		pkg:  "internal/transfer",
+		ours: []string{"internal/bundle", "internal/config", "internal/tokenfile", "internal/provider", "internal/i18n", "internal/safefile", "internal/sources"}, // sources through config,
+		external: []string{"filippo.io/age", "filippo.io/hpke", "golang.org/x/crypto", "golang.org/x/sys", "golang.org/x/oauth2",
+			"github.com/gofrs/flock"},
+		forbidStd: []string{"os/exec", "net/http/httptest"},
+	},
 	// A pure helper: anything may use it, it uses nothing of ours.
 	{
 		pkg:  "internal/redact",

@@ -163,7 +163,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 			ConfigError: reload.Err(), ConfigErrorText: reload.ErrText(), Cluster: node.info(),
 		}
 	}
-	mountWebUI(pages, s, lang, logger)
+	mountWebUI(pages, s, lang, logger, webTransfer{f: f, s: s, core: core})
 	srv := ipc.NewServer(core, info, ipc.ServerOptions{
 		Logger: logger, Shutdown: stop, Logins: loginsAdapter{pages},
 		SetAlias: aliasSetter(s, core, logger),

@@ -73,5 +73,6 @@ func newCore(f *Factory, s *Settings, logger *slog.Logger, notifier daemon.Notif
 func fileOptions(s *Settings, registry providerSet) tokenfile.Options {
 	opts := s.Config.FileOptions()
 	opts.Generic = registry.Generic()
+	opts.HandedOff = handedOff(s) // export --handoff: read-only here
 	return opts
 }

@@ -82,5 +82,6 @@ func tokenDaemonCommands(f *Factory) []*cobra.Command {
 		NewCmdInstall(f), NewCmdUninstall(f), NewCmdNotify(f),
 		NewCmdCluster(f),
 		NewCmdSources(f),
+		NewCmdExport(f), NewCmdImport(f),
 	}
 }

@@ -17,7 +17,9 @@ import (
 // scanStates reads the auth dir directly (no daemon) and returns the state
 // of every token file at now, sorted by file name.
 func scanStates(s *Settings, now time.Time) ([]daemon.TokenState, error) {
-	files, err := tokenfile.Scan(s.Paths.AuthDir, s.Config.FileOptions())
+	opts := s.Config.FileOptions()
+	opts.HandedOff = handedOff(s)
+	files, err := tokenfile.Scan(s.Paths.AuthDir, opts)
 	if errors.Is(err, fs.ErrNotExist) && s.Paths.AuthDirFrom == config.AuthDirDefault {
 		// A first run: no account yet. A dir the user named (env, config)
 		// that does not exist is an error instead.

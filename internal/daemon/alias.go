@@ -12,10 +12,14 @@ import (
 // until SetAlias replaces it. Readers run on several goroutines, so it is
 // swapped whole, never changed in place.
 func (d *Daemon) fileOptions() tokenfile.Options {
+	opts := d.cfg.FileOptions
 	if p := d.opts.Load(); p != nil {
-		return *p
+		opts = *p
 	}
-	return d.cfg.FileOptions
+	if h := d.handoff.Load(); h != nil {
+		opts.HandedOff = *h
+	}
+	return opts
 }
 
 // SetAlias sets the configured alias of file (a base name; ".json" is

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -131,6 +132,9 @@ type Daemon struct {
 	// opts is the file model's configuration once SetAlias changed it.
 	opts   atomic.Pointer[tokenfile.Options]
 	optsMu sync.Mutex // serialises SetAlias
+	// handoff is the handed-off set in force (handoff.go); it outlives
+	// Reconfigure, which carries none.
+	handoff atomic.Pointer[map[string][32]byte]
 
 	limits   *limiter
 	cl       clusterState // cluster mode (cluster.go)
@@ -198,6 +202,9 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 	}
 	d.cl.port = deps.Cluster
 	d.withSources(deps.Sources)
+	if h := maps.Clone(cfg.FileOptions.HandedOff); h != nil {
+		d.handoff.Store(&h)
+	}
 	d.restored = d.loadState()
 	return d, nil
 }

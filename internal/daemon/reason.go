@@ -16,6 +16,7 @@ const (
 	WhyMissing         = "missing"
 	WhyInvalid         = "invalid"          // Args: the file's reason code
 	WhyReadOnly        = "read_only"        //
+	WhyHandedOff       = "handed_off"       // exported with --handoff
 	WhyLink            = "link"             // Args: the file it links to
 	WhyUnknownProvider = "unknown_provider" //
 	WhyNoRefreshToken  = "no_refresh_token" //
@@ -66,6 +67,8 @@ func (e *NotRefreshableError) text() string {
 		return "invalid: " + e.Detail
 	case WhyReadOnly:
 		return "read-only (static)"
+	case WhyHandedOff:
+		return "handed off to another machine (export --handoff); import or log in to take it back"
 	case WhyLink:
 		return "a link to " + arg + ", which is refreshed in its own name"
 	case WhyUnknownProvider:
@@ -88,6 +91,8 @@ func (d *Daemon) notRefreshableLocked(e *entry) *NotRefreshableError {
 		return &NotRefreshableError{File: e.name, Why: WhyMissing}
 	case f.Invalid != "":
 		return &NotRefreshableError{File: e.name, Why: WhyInvalid, Args: []string{tokenfile.ReasonCode(f.Invalid)}, Detail: f.Invalid}
+	case f.HandedOff:
+		return &NotRefreshableError{File: e.name, Why: WhyHandedOff}
 	case f.ReadOnly:
 		return &NotRefreshableError{File: e.name, Why: WhyReadOnly}
 	case f.Watch:

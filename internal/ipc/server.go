@@ -98,6 +98,7 @@ func NewServer(core Core, info func() DaemonInfo, opts ServerOptions) *Server {
 		"/" + APIVersion + "/history":  {http.MethodGet, s.handleHistory},
 		"/" + APIVersion + "/alias":    {http.MethodPost, s.handleAlias},
 		"/" + APIVersion + "/token":    {http.MethodGet, s.handleToken},
+		"/" + APIVersion + "/handoff":  {http.MethodPost, s.handleHandoff},
 	}
 	return s
 }

@@ -56,6 +56,11 @@ type Options struct {
 	Generic map[string]string
 	// Aliases maps a file name (with .json) to a configured alias.
 	Aliases map[string]string
+	// HandedOff maps a file name to the sha256 of the content that was
+	// exported with --handoff (DESIGN.md section 13): while the file holds
+	// exactly those bytes it is read-only here, because the other machine
+	// refreshes it now. Any change of the bytes (an import, a login) ends it.
+	HandedOff map[string][32]byte
 }
 
 // File is what the model knows of one token file. It holds secrets
@@ -93,8 +98,11 @@ type File struct {
 	// files, an interrupted call): read again later rather than show it
 	// invalid.
 	Retry    bool
-	ReadOnly bool   // static alias, or an effective noRefresh flag
-	Invalid  string // why the file is invalid; "" when it is usable
+	ReadOnly bool // static alias, an effective noRefresh flag, or handed off
+	// HandedOff: exported with --handoff and unchanged since (ReadOnly is
+	// set too): another machine refreshes this account now.
+	HandedOff bool
+	Invalid   string // why the file is invalid; "" when it is usable
 
 	// Source names where the file was found beside the auth dir
 	// (tokenDaemon.sources, DESIGN.md section 15); "" for the auth dir.

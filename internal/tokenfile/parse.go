@@ -60,7 +60,33 @@ func Parse(path string, data []byte, opts Options) *File {
 	obj, reason := decodeObject(data)
 	f.Invalid = reason
 	f.fill(obj, opts)
+	f.applyHandoff(opts.HandedOff)
 	return f
+}
+
+// applyHandoff marks f read-only while it holds the very bytes that were
+// handed off to another machine.
+func (f *File) applyHandoff(handedOff map[string][32]byte) {
+	if h, ok := handedOff[f.Name]; ok && h == f.Hash && f.Invalid == "" {
+		f.HandedOff = true
+		f.ReadOnly = true
+	}
+}
+
+// WithHandoff is f as it reads under the handed-off set: a copy with
+// HandedOff and ReadOnly set when its bytes are the handed-off ones. A file
+// that is not handed off comes back as f itself (its read-only state from
+// its alias or flag cannot be recomputed here; read the file again).
+func (f *File) WithHandoff(handedOff map[string][32]byte) *File {
+	if f.HandedOff {
+		return f
+	}
+	c := *f
+	c.applyHandoff(handedOff)
+	if !c.HandedOff {
+		return f
+	}
+	return &c
 }
 
 // decodeObject decodes the top level of a token file, keeping values raw so

@@ -12,6 +12,8 @@ func (f *File) StatusAt(now time.Time, ahead time.Duration) (Status, string) {
 		return StatusInvalid, f.Invalid
 	case f.LoggedOut:
 		return StatusNeedsReauth, reasonTexts[ReasonLoggedOut]
+	case f.HandedOff:
+		return StatusStatic, reasonTexts[ReasonHandedOff]
 	case f.ReadOnly:
 		return StatusStatic, ""
 	case f.AccessToken == "" && f.RefreshToken != "":

@@ -43,8 +43,9 @@
     return t.usage && t.usage.lastAccessAt ? localTime(t.usage.lastAccessAt) : T["web.never"];
   }
   function statusLabel(st) { return boot.status[st] || st; }
-  // Another tool's file (t.source) is logged in again with that tool (t.login).
-  function canReauth(t) { return t.provider !== "" && !t.source && t.status !== "static" && t.status !== "missing"; }
+  // Another tool's file (t.source) is logged in again with that tool (t.login);
+  // a handed-off file (static) may be taken back by a login.
+  function canReauth(t) { return t.provider !== "" && !t.source && (t.status !== "static" || t.reasonCode === "handed_off") && t.status !== "missing"; }
 
   var toastTimer;
   function toast(msg, bad) {

@@ -158,8 +158,23 @@ func (s *useServer) handle(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	rt := r.PostForm.Get("refresh_token")
 	w.Header().Set("Content-Type", "application/json")
+	// The gate is looked at and the request processed under one lock: once
+	// closeGate returned, nothing more is processed.
 	s.mu.Lock()
 	gate := s.gate
+	var ok bool
+	var at, nrt string
+	if gate == nil {
+		s.uses[rt]++
+		ok = s.valid[rt]
+		if ok {
+			delete(s.valid, rt)
+			s.seq++
+			at, nrt = fmt.Sprintf("CL-AT-%d-SECRETVALUE", s.seq), fmt.Sprintf("CL-RT-%d-SECRETVALUE", s.seq)
+			s.valid[nrt] = true
+			s.issued = append(s.issued, at, nrt)
+		}
+	}
 	s.mu.Unlock()
 	if gate != nil {
 		select {
@@ -169,18 +184,6 @@ func (s *useServer) handle(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return // sent before the kill, never processed
 	}
-	s.mu.Lock()
-	s.uses[rt]++
-	ok := s.valid[rt]
-	var at, nrt string
-	if ok {
-		delete(s.valid, rt)
-		s.seq++
-		at, nrt = fmt.Sprintf("CL-AT-%d-SECRETVALUE", s.seq), fmt.Sprintf("CL-RT-%d-SECRETVALUE", s.seq)
-		s.valid[nrt] = true
-		s.issued = append(s.issued, at, nrt)
-	}
-	s.mu.Unlock()
 	if r.URL.Path != "/qwen/token" || !ok {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = w.Write([]byte(`{"error":"invalid_grant","error_description":"Invalid refresh token"}`))

@@ -73,6 +73,17 @@ type DaemonInfo struct {
 	// ConfigErrorText is ConfigError in each language ("en", "zh"), for a
 	// client to show in its own.
 	ConfigErrorText map[string]string `json:"configErrorText,omitempty"`
+	// Cluster is this node's view of its cluster (DESIGN.md section 16);
+	// absent without tokenDaemon.cluster.
+	Cluster *ClusterInfo `json:"cluster,omitempty"`
+}
+
+// ClusterInfo is daemon.cluster of `status --json`.
+type ClusterInfo struct {
+	Node    string   `json:"node"`
+	Role    string   `json:"role"`   // leader | follower | unreachable
+	Leader  string   `json:"leader"` // "" when unknown
+	Members []string `json:"members"`
 }
 
 // Status is the body of `status --json` and GET /v1/status.

@@ -177,7 +177,9 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 	if s.o.Core != nil {
 		for _, ts := range s.o.Core.Snapshot() {
 			g := add(ts.Provider)
-			canAuth := ts.Provider != "" && ts.Status != tokenfile.StatusStatic && ts.Status != tokenfile.StatusMissing && s.hasFlow(ts.Provider)
+			// A handed-off file is static here until a login takes it back.
+			handedOff := tokenfile.ReasonCode(ts.Reason) == tokenfile.ReasonHandedOff
+			canAuth := ts.Provider != "" && (ts.Status != tokenfile.StatusStatic || handedOff) && ts.Status != tokenfile.StatusMissing && s.hasFlow(ts.Provider)
 			g.Accounts = append(g.Accounts, accountRow{
 				File: ts.File, Display: ts.DisplayName, Status: string(ts.Status),
 				Reason: ts.Reason, Expires: s.fmtTime(ts.ExpiresAt), CanAuth: canAuth,

@@ -80,7 +80,7 @@ func (s *Server) lookup(name string) (*target, error) {
 	switch {
 	case f.Provider == "":
 		t.whyKey = "auth.whyUnknownProvider"
-	case f.ReadOnly:
+	case f.ReadOnly && !f.HandedOff: // a login takes a handed-off file back
 		t.whyKey = "auth.whyStatic"
 	case f.Invalid != "":
 		t.why = f.Invalid

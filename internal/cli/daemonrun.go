@@ -160,7 +160,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 			ConfigError: reload.Err(), ConfigErrorText: reload.ErrText(),
 		}
 	}
-	mountWebUI(pages, s, lang, logger)
+	mountWebUI(pages, s, lang, logger, webTransfer{f: f, s: s, core: core})
 	srv := ipc.NewServer(core, info, ipc.ServerOptions{
 		Logger: logger, Shutdown: stop, Logins: loginsAdapter{pages},
 		SetAlias: aliasSetter(s, core, logger),
@@ -175,7 +175,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	logger.Info("token daemon starting", "pid", os.Getpid(), "authDir", s.Paths.AuthDir, "version", f.Version)
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 6)
+	errs := make(chan error, 7)
 	run := func(name string, fn func() error) {
 		wg.Add(1)
 		go func() {
@@ -193,6 +193,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	run("watch", func() error {
 		return watch.Run(ctx, s.Paths.AuthDir, watch.Options{Logger: logger, Skip: watchSkip}, core.FileChanged)
 	})
+	run("sources", func() error { return watchSources(ctx, s, logger, core) })
 	// Answer on the socket only once the first scan is done, so that the
 	// first `status` after `start` is complete.
 	select {

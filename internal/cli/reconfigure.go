@@ -55,6 +55,7 @@ func newLiveCore(f *Factory, s *Settings, logger *slog.Logger, notifier daemon.N
 	cfg.RequestTimeout = tokenRequestTimeout
 	core, err := daemon.New(cfg, daemon.Deps{
 		Clock: daemon.SystemClock(), Providers: live, Notifier: notifier, Logger: logger,
+		Sources:     coreSources(s, cfg.FileOptions),
 		AfterAnswer: testHoldAfterAnswer(f.getenv),
 	})
 	if err != nil {
@@ -175,6 +176,9 @@ func (r *reloader) reload() {
 	}
 	if cfg.Tray != old.Tray {
 		restart = append(restart, "tray")
+	}
+	if !reflect.DeepEqual(cfg.Sources, old.Sources) {
+		restart = append(restart, "sources") // the watchers and the core's port are set up at start
 	}
 	r.provs.p.Store(registry)
 	core := next.CoreConfig()

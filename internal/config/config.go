@@ -57,6 +57,9 @@ type TokenDaemon struct {
 	Tray                   string
 	MaxConcurrentRefreshes int      // default 8
 	ServerCommand          []string // default ["rcc", "start"]
+	// Sources are other tools' token files kept beside the auth dir
+	// (sources.go); none by default.
+	Sources []Source
 }
 
 // Notification is tokenDaemon.notification.

@@ -64,6 +64,10 @@ type Notice struct {
 	Provider    string
 	Reason      string
 	Fix         string // misconfigured: the setting to change
+	// Login is the own login command of another tool's file ("" for
+	// RouteCodex's files); Watch says the file is only watched.
+	Login string
+	Watch bool
 	// Problem codes Reason and Fix of a misconfigured notice
 	// (provider.Error's Problem), for a notifier to word them.
 	Problem     string
@@ -96,6 +100,12 @@ type TokenState struct {
 	LastError     string
 	Failures      int
 	Usage         Usage // token broker accesses
+	// Source is the tokenDaemon.sources entry of a file outside the auth
+	// dir ("" for the auth dir); Watch says it is only watched, and Login
+	// is its tool's own login command.
+	Source string
+	Watch  bool
+	Login  string
 }
 
 // EventType names a state change.
@@ -127,6 +137,9 @@ type Deps struct {
 	Notifier  Notifier // may be nil
 	Logger    *slog.Logger
 	Rand      func() float64 // [0,1), for jitter; nil means math/rand
+	// Sources are other tools' token files beside the auth dir; nil when
+	// none are configured.
+	Sources Sources
 	// AfterAnswer, when set, is called after a provider's answer is saved
 	// in its .pending file and before it is written: tests hold the daemon
 	// there to kill it. nil in production.

@@ -73,6 +73,7 @@ func (d *Daemon) rescan() {
 		d.log.Error("scan auth dir", "dir", d.cfg.AuthDir, "err", err)
 		return
 	}
+	files = append(files, d.scanSources()...)
 	seen := make(map[string]bool, len(files))
 	for _, f := range files {
 		seen[f.Name] = true
@@ -119,7 +120,7 @@ func (d *Daemon) reread(name string) {
 	}
 	d.mu.Unlock()
 
-	f := tokenfile.Load(d.cfg.AuthDir, name, d.fileOptions())
+	f := d.loadName(name)
 	if f != nil && f.Retry {
 		d.retryReadLater(f)
 		return
@@ -266,7 +267,7 @@ func (d *Daemon) adoptPendingOfAbsentFiles() {
 	for name, pw := range d.loadedPending {
 		e := d.entries[name]
 		if e == nil {
-			e = d.newEntryLocked(name, &tokenfile.File{Name: name, Path: filepath.Join(d.cfg.AuthDir, name)})
+			e = d.newEntryLocked(name, &tokenfile.File{Name: name, Path: d.pendingPath(name)})
 			e.missingSince = now
 		}
 		e.pending = pw
@@ -312,4 +313,5 @@ func (d *Daemon) checkFileNoticeLocked(e *entry, now time.Time) {
 		d.noticeLocked(e, NoticeNeedsReauth, reason)
 	}
 	d.expiryNoticeLocked(e, now)
+	d.watchNoticeLocked(e, now)
 }

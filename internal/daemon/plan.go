@@ -111,6 +111,9 @@ func (d *Daemon) dueLocked(e *entry, now time.Time) (time.Time, bool) {
 		return time.Time{}, false // the flight reschedules; pending writes retry on ticks
 	}
 	f := e.file
+	if f.Watch {
+		return d.watchWakeLocked(e, now), false
+	}
 	if !f.Refreshable() {
 		// A known provider's file without refresh token turns needs_reauth
 		// at expiry: wake then to tell the user.

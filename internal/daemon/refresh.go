@@ -228,7 +228,7 @@ func (d *Daemon) sentContext(ctx context.Context) (context.Context, func()) {
 // that cannot be read right now is being rewritten: the error then counts as
 // transient until it is back. It reports whether it finished the flight.
 func (d *Daemon) permanentConflict(e *entry, fl *flight, f *tokenfile.File, err error) bool {
-	onDisk := tokenfile.Load(d.cfg.AuthDir, e.name, d.fileOptions())
+	onDisk := d.loadName(e.name)
 	switch {
 	case onDisk != nil && onDisk.Invalid == "" && onDisk.RefreshToken != f.RefreshToken:
 		d.log.Info("refresh failed after another program refreshed the file first; keeping its tokens",
@@ -313,7 +313,7 @@ func (d *Daemon) retryEnrich(ctx context.Context, e *entry, fl *flight, f *token
 }
 
 func (d *Daemon) recordWriteLocked(e *entry, res tokenfile.WriteResult) {
-	e.file = tokenfile.Parse(e.file.Path, res.Data, d.fileOptions())
+	e.file = d.parseWritten(e.file.Path, res.Data)
 	e.ownHash = res.Hash
 	e.hasOwn = true
 	e.writes++

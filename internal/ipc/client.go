@@ -77,6 +77,36 @@ func (c *Client) List(ctx context.Context) (List, error) {
 	return l, err
 }
 
+// StatusJSON returns the body of GET /v1/status in the layout of
+// `status --json` (json.MarshalIndent with two spaces), as the daemon
+// encoded it: a client that only prints it neither decodes nor re-encodes
+// 5 MB at 10,000 tokens. The body is complete (read to its end without
+// error) but not otherwise checked.
+func (c *Client) StatusJSON(ctx context.Context) ([]byte, error) {
+	return c.raw(ctx, "status?indent=1")
+}
+
+// ListJSON is GET /v1/list in the layout of `list --json`, like StatusJSON.
+func (c *Client) ListJSON(ctx context.Context) ([]byte, error) {
+	return c.raw(ctx, "list?indent=1")
+}
+
+func (c *Client) raw(ctx context.Context, path string) ([]byte, error) {
+	resp, err := c.send(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 && resp.ContentLength <= maxAnswerBytes {
+		buf.Grow(int(resp.ContentLength))
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxAnswerBytes)); err != nil {
+		return nil, fmt.Errorf("token daemon %s: %w", path, err)
+	}
+	return buf.Bytes(), nil
+}
+
 // Refresh asks the daemon to refresh the named tokens (file name with or
 // without .json, alias or email), or all refreshable ones, and waits for
 // the outcomes. An unknown name is an *APIError with Status 404, an

@@ -34,6 +34,12 @@ type Token struct {
 	// "file_removed", …; "" when Reason is a provider's own text), so
 	// that a client words it in its user's language.
 	ReasonCode string `json:"reasonCode"`
+	// Source is the tokenDaemon.sources entry of another tool's file
+	// ("" for the auth dir); Watch says it is only watched (its tool
+	// refreshes it), Login is that tool's own login command.
+	Source string `json:"source,omitempty"`
+	Watch  bool   `json:"watch,omitempty"`
+	Login  string `json:"login,omitempty"`
 	// ReasonArgs are the arguments of ReasonCode's words, if it has any.
 	ReasonArgs []string `json:"reasonArgs,omitempty"`
 }
@@ -90,6 +96,7 @@ func TokenOf(s daemon.TokenState, now time.Time) Token {
 		File: s.File, Path: s.Path, Provider: s.Provider, Alias: s.Alias,
 		DisplayName: s.DisplayName, Email: s.Email, Status: string(s.Status),
 		Reason: s.Reason, Refreshable: s.Refreshable, ReasonCode: s.ReasonCode, ReasonArgs: s.ReasonArgs,
+		Source: s.Source, Watch: s.Watch, Login: s.Login,
 	}
 	if t.ReasonCode == "" {
 		t.ReasonCode = daemon.ReasonCode(s.Reason)

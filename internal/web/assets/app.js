@@ -43,7 +43,9 @@
     return t.usage && t.usage.lastAccessAt ? localTime(t.usage.lastAccessAt) : T["web.never"];
   }
   function statusLabel(st) { return boot.status[st] || st; }
-  function canReauth(t) { return t.provider !== "" && t.status !== "static" && t.status !== "missing"; }
+  // Another tool's file (t.source) is logged in again with that tool (t.login);
+  // a handed-off file (static) may be taken back by a login.
+  function canReauth(t) { return t.provider !== "" && !t.source && (t.status !== "static" || t.reasonCode === "handed_off") && t.status !== "missing"; }
 
   var toastTimer;
   function toast(msg, bad) {
@@ -134,6 +136,10 @@
     var td = el("td", "status");
     td.appendChild(el("span", "st st-" + t.status, statusLabel(t.status)));
     if (t.reason) td.appendChild(el("div", "why", t.reason));
+    if (t.watch) td.appendChild(el("div", "why watch", T["sources.watchMark"]));
+    if (t.login && (t.status === "needs_reauth" || t.status === "missing")) {
+      td.appendChild(el("div", "why login mono", fmt(T["sources.loginHint"], t.login)));
+    }
     return td;
   }
 

@@ -74,6 +74,14 @@ var rules = []rule{
 		external:  []string{"filippo.io/age", "filippo.io/hpke", "golang.org/x/crypto", "golang.org/x/sys"},
 		forbidStd: []string{"net", "net/http", "os/exec"},
 	},
+	// The cluster adapter in the default build: only its shared age key
+	// (the etcd part, behind the tag cluster, is checked by cluster_test.go).
+	{
+		pkg:       "internal/cluster",
+		ours:      []string{"internal/tokenfile"},
+		external:  []string{"filippo.io/age", "filippo.io/hpke", "golang.org/x/crypto", "golang.org/x/sys"},
+		forbidStd: []string{"net/http", "os/exec"},
+	},
 	// Other tools' token files (DESIGN.md section 15): formats over the
 	// file model, no network, no watching, nothing of the daemon.
 	{

@@ -80,6 +80,7 @@ func tokenDaemonCommands(f *Factory) []*cobra.Command {
 		NewCmdToken(f),
 		NewCmdAlias(f),
 		NewCmdInstall(f), NewCmdUninstall(f), NewCmdNotify(f),
+		NewCmdCluster(f),
 		NewCmdSources(f),
 		NewCmdExport(f), NewCmdImport(f),
 	}

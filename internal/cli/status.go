@@ -136,6 +136,9 @@ func writeStatus(f *Factory, lang i18n.Lang, st *ipc.Status) error {
 		}
 		tail.WriteString(configErrorLine(lang, why) + "\n")
 	}
+	if c := st.Daemon.Cluster; c != nil {
+		tail.WriteString(clusterLine(lang, c) + "\n")
+	}
 	if tail.Len() > 0 {
 		_, err := fmt.Fprint(f.IO.Out, "\n"+tail.String())
 		return err

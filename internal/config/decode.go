@@ -116,6 +116,8 @@ func (d *decoder) tokenDaemon(raw json.RawMessage, cfg *TokenDaemon) error {
 			cfg.MaxConcurrentRefreshes, err = d.whole(key, m.raw, minConcurrent, maxConcurrent)
 		case "serverCommand":
 			cfg.ServerCommand, err = d.command(key, m.raw)
+		case "cluster":
+			cfg.Cluster, err = d.cluster(key, m.raw)
 		case "sources":
 			cfg.Sources, err = d.sources(key, m.raw)
 		default:

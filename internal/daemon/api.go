@@ -144,6 +144,8 @@ type Deps struct {
 	// in its .pending file and before it is written: tests hold the daemon
 	// there to kill it. nil in production.
 	AfterAnswer func(file string)
+	// Cluster is the port of cluster mode (cluster.go); nil: a single host.
+	Cluster Cluster
 }
 
 // Clock is the daemon's only source of time, so that tests never sleep.

@@ -137,6 +137,7 @@ type Daemon struct {
 	handoff atomic.Pointer[map[string][32]byte]
 
 	limits   *limiter
+	cl       clusterState // cluster mode (cluster.go)
 	wg       sync.WaitGroup
 	lastSave time.Time // loop goroutine only
 	saves    saver     // state saves off the loop (state.go)
@@ -199,6 +200,7 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 	if d.rand == nil {
 		d.rand = rand.Float64
 	}
+	d.cl.port = deps.Cluster
 	d.withSources(deps.Sources)
 	if h := maps.Clone(cfg.FileOptions.HandedOff); h != nil {
 		d.handoff.Store(&h)

@@ -206,6 +206,7 @@ func (d *Daemon) apply(name string, f *tokenfile.File, gen uint64, known bool) {
 		d.checkFileNoticeLocked(e, now)
 		d.planLocked(e, now)
 		d.emitLocked(e, now)
+		d.clusterChanged(name, false)
 		return
 	}
 	if e.missingSince.IsZero() && f.Hash == e.file.Hash {
@@ -223,6 +224,7 @@ func (d *Daemon) apply(name string, f *tokenfile.File, gen uint64, known bool) {
 		return
 	}
 	d.log.Info("token file changed outside the daemon", "file", name)
+	d.clusterChanged(name, false)
 	e.file = f
 	e.missingSince = time.Time{}
 	e.hasOwn = false
@@ -245,6 +247,7 @@ func (d *Daemon) applyInFlightLocked(e *entry, f *tokenfile.File, now time.Time)
 		return // the flight's own write, seen before its hash is recorded
 	}
 	d.log.Info("token file changed outside the daemon during a refresh", "file", e.name)
+	d.clusterChanged(e.name, false)
 	e.file = f
 	e.changedInFlight = true
 	d.emitLocked(e, now)

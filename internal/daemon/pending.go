@@ -103,6 +103,7 @@ func (d *Daemon) markWrittenLocked(e *entry, res tokenfile.WriteResult, onDisk *
 	d.clearFailLocked(e)
 	e.lastRefreshAt = now
 	e.chainStart, e.chainOwn = now, true
+	d.clusterChanged(e.name, true)
 }
 
 // supersededLocked drops a pending answer whose file came back with a
@@ -113,6 +114,7 @@ func (d *Daemon) supersededLocked(e *entry, onDisk *tokenfile.File, now time.Tim
 	e.missingSince = time.Time{}
 	d.clearFailLocked(e)
 	d.externalChainLocked(e, now)
+	d.clusterChanged(e.name, false)
 }
 
 // retryPendingWrites tries again to write tokens that wait. Runs on the

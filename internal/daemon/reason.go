@@ -36,6 +36,9 @@ func ReasonCode(reason string) string {
 	case reasonWatchExpired:
 		return ReasonWatchExpired
 	}
+	if reason == reasonClusterUnreachable {
+		return ReasonClusterUnreachable
+	}
 	return tokenfile.ReasonCode(reason)
 }
 

@@ -137,6 +137,11 @@ func (d *Daemon) refresh(ctx context.Context, e *entry, fl *flight, f *tokenfile
 		d.finish(e, fl, func(time.Time) { fl.err = fmt.Errorf("refresh %s: %w", e.name, ErrStopped) })
 		return
 	}
+	if !d.clusterBegin(e, f.Hash) {
+		release()
+		d.finish(e, fl, func(time.Time) { fl.err = notLeaderError(e.name) })
+		return
+	}
 	d.mu.Lock()
 	e.refreshing = true
 	attempt := e.failures + 1
@@ -152,6 +157,9 @@ func (d *Daemon) refresh(ctx context.Context, e *entry, fl *flight, f *tokenfile
 	endSent()
 	release()
 	if err != nil {
+		if c := d.cl.port; c != nil {
+			c.EndRefresh(e.name)
+		}
 		if sent.Err() != nil && ctx.Err() != nil {
 			d.log.Warn("refresh abandoned: shutdown waited the request timeout for the provider", "file", e.name)
 			d.finish(e, fl, func(time.Time) { fl.err = fmt.Errorf("refresh %s: %w", e.name, ErrStopped) })
@@ -313,6 +321,7 @@ func (d *Daemon) enrich(ctx context.Context, e *entry, en provider.Enricher, pro
 			d.mu.Lock()
 			d.recordWriteLocked(e, res)
 			e.enrichPending, e.enrichTries = false, 0
+			d.clusterChanged(e.name, true)
 			d.mu.Unlock()
 			d.log.Info("enriched", "file", e.name)
 			return

@@ -162,6 +162,19 @@ func (w *jsonw) daemonInfo(d *DaemonInfo) {
 		w.key("configErrorText")
 		w.stringMap(d.ConfigErrorText)
 	}
+	if c := d.Cluster; c != nil {
+		w.key("cluster")
+		w.open('{')
+		w.key("node")
+		w.string(c.Node)
+		w.key("role")
+		w.string(c.Role)
+		w.key("leader")
+		w.string(c.Leader)
+		w.key("members")
+		w.strings(c.Members)
+		w.close('}')
+	}
 	w.close('}')
 }
 

@@ -120,7 +120,9 @@ func newEnv(t *testing.T, lang i18n.Lang) *env {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	sock := filepath.Join(dir, "s.sock")
 	core := newFakeCore()
-	info := func() ipc.DaemonInfo { return ipc.DaemonInfo{Running: true, PID: 1, AuthDir: "/auth", Version: "test"} }
+	info := func() ipc.DaemonInfo {
+		return ipc.DaemonInfo{Running: true, PID: 1, AuthDir: "/auth", Version: "test", Cluster: envCluster}
+	}
 	srv := ipc.NewServer(core, info, ipc.ServerOptions{
 		Now: func() time.Time { return testNow },
 		SetAlias: func(_ context.Context, file, alias string) error {

@@ -74,6 +74,22 @@ var rules = []rule{
 		external:  []string{"filippo.io/age", "filippo.io/hpke", "golang.org/x/crypto", "golang.org/x/sys"},
 		forbidStd: []string{"net", "net/http", "os/exec"},
 	},
+	// The cluster adapter in the default build: only its shared age key
+	// (the etcd part, behind the tag cluster, is checked by cluster_test.go).
+	{
+		pkg:       "internal/cluster",
+		ours:      []string{"internal/tokenfile"},
+		external:  []string{"filippo.io/age", "filippo.io/hpke", "golang.org/x/crypto", "golang.org/x/sys"},
+		forbidStd: []string{"net/http", "os/exec"},
+	},
+	// Other tools' token files (DESIGN.md section 15): formats over the
+	// file model, no network, no watching, nothing of the daemon.
+	{
+		pkg:       "internal/sources",
+		ours:      []string{"internal/tokenfile"},
+		external:  []string{"github.com/gofrs/flock", "golang.org/x/sys"},
+		forbidStd: []string{"net", "net/http", "os/exec"},
+	},
 	// The health score is a pure function: nothing of ours, no I/O.
 	{
 		pkg:       "internal/health",
@@ -84,6 +100,16 @@ var rules = []rule{
 	// Opens of files by other programs (inotify): an adapter of its own,
 	// nothing of ours; the CLI wires it to the core and to tokenfile.
 	{pkg: "internal/openwatch", ours: nil, external: []string{"golang.org/x/sys"}},
+	// Export and import: the bundle format, the file model and config.json;
+	// no daemon, ipc or web (the CLI tells a running daemon). net/http comes
+	// only with config's provider settings.
+	{
+		pkg:  "internal/transfer",
+		ours: []string{"internal/bundle", "internal/config", "internal/tokenfile", "internal/provider", "internal/i18n", "internal/safefile", "internal/sources"}, // sources through config,
+		external: []string{"filippo.io/age", "filippo.io/hpke", "golang.org/x/crypto", "golang.org/x/sys", "golang.org/x/oauth2",
+			"github.com/gofrs/flock"},
+		forbidStd: []string{"os/exec", "net/http/httptest"},
+	},
 	// A pure helper: anything may use it, it uses nothing of ours.
 	{
 		pkg:  "internal/redact",

@@ -225,7 +225,7 @@ func (s *Server) handleBatchStart(w http.ResponseWriter, r *http.Request) {
 	}
 	file := b.files[b.next]
 	s.mu.Unlock()
-	f, err := s.startForFile(s.baseCtx, file)
+	f, err := s.startForFile(s.baseCtx, file, false) // the browser is here
 	if err != nil {
 		s.mu.Lock()
 		if !b.ended && b.next < len(b.files) && b.files[b.next] == file {

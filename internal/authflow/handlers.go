@@ -79,6 +79,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /flow/{id}/state", s.handleFlowState)
 	mux.HandleFunc("POST /flow/{id}/save-new", s.handleSaveNew)
 	mux.HandleFunc("GET /oauth2callback", s.handleCallback)
+	mux.HandleFunc("GET /callback", s.handleCallbackElsewhere) // http://localhost:<port>/callback (claude)
 	mux.HandleFunc("GET /device/{id}", s.handleDevice)
 	mux.HandleFunc("GET /done/{id}", s.handleDone)
 	mux.HandleFunc("POST /batch", s.handleBatchNew)
@@ -86,7 +87,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /batch/{id}/start", s.handleBatchStart)
 	mux.HandleFunc("POST /batch/{id}/skip", s.handleBatchSkip)
 	mux.Handle("GET /assets/", http.FileServerFS(assetFS))
-	public := func(p string) bool { return p == "/oauth2callback" || strings.HasPrefix(p, "/assets/") }
+	public := func(p string) bool {
+		return p == "/oauth2callback" || p == "/callback" || strings.HasPrefix(p, "/assets/")
+	}
 	return s.secure(public, mux)
 }
 
@@ -126,6 +129,10 @@ func providerLabel(name string) string {
 		return "iFlow"
 	case tokenfile.ProviderQwen:
 		return "Qwen"
+	case tokenfile.ProviderCodex:
+		return "ChatGPT"
+	case tokenfile.ProviderClaude:
+		return "Claude"
 	}
 	return name
 }
@@ -164,7 +171,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 		order = append(order, prov)
 		return g
 	}
-	names := []string{tokenfile.ProviderAntigravity, tokenfile.ProviderGeminiCLI, tokenfile.ProviderIFlow, tokenfile.ProviderQwen}
+	names := []string{tokenfile.ProviderAntigravity, tokenfile.ProviderClaude, tokenfile.ProviderCodex, tokenfile.ProviderGeminiCLI, tokenfile.ProviderIFlow, tokenfile.ProviderQwen}
 	if pn, ok := s.o.Providers.(providerNames); ok {
 		names = pn.Names()
 	}
@@ -174,7 +181,9 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 	if s.o.Core != nil {
 		for _, ts := range s.o.Core.Snapshot() {
 			g := add(ts.Provider)
-			canAuth := ts.Provider != "" && ts.Status != tokenfile.StatusStatic && ts.Status != tokenfile.StatusMissing && s.hasFlow(ts.Provider)
+			// A handed-off file is static here until a login takes it back.
+			handedOff := tokenfile.ReasonCode(ts.Reason) == tokenfile.ReasonHandedOff
+			canAuth := ts.Provider != "" && (ts.Status != tokenfile.StatusStatic || handedOff) && ts.Status != tokenfile.StatusMissing && s.hasFlow(ts.Provider)
 			g.Accounts = append(g.Accounts, accountRow{
 				File: ts.File, Display: ts.DisplayName, Status: string(ts.Status),
 				Reason: ts.Reason, Expires: s.fmtTime(ts.ExpiresAt), CanAuth: canAuth,
@@ -231,7 +240,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request, what string) {
 
 func (s *Server) handleAuthStart(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("file")
-	f, err := s.startForFile(s.baseCtx, name)
+	f, err := s.startForFile(s.baseCtx, name, false)
 	if err != nil {
 		s.startFailed(w, r, err, "/auth/"+url.PathEscape(name))
 		return
@@ -240,7 +249,7 @@ func (s *Server) handleAuthStart(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAddStart(w http.ResponseWriter, r *http.Request) {
-	f, err := s.startNew(s.baseCtx, r.PathValue("provider"), r.PostFormValue("alias"))
+	f, err := s.startNew(s.baseCtx, r.PathValue("provider"), r.PostFormValue("alias"), false)
 	if err != nil {
 		s.startFailed(w, r, err, "/")
 		return
@@ -256,8 +265,15 @@ func (s *Server) startFailed(w http.ResponseWriter, r *http.Request, err error, 
 		status = http.StatusConflict
 	}
 	s.o.Logger.Warn("login start failed", "path", r.URL.Path, "err", err)
+	reason := s.tr(r, "auth.err.start", shorten(err.Error()))
+	var pt *PortTakenError
+	if errors.As(err, &pt) {
+		status = http.StatusConflict
+		_, args := pt.ErrorCode()
+		reason = s.tr(r, string(i18n.LoginPortTaken), args[0], args[1])
+	}
 	s.render(w, r, status, "done.html", s.tr(r, "auth.errorTitle"), doneView{
-		Status: string(statusError), Reason: s.tr(r, "auth.err.start", shorten(err.Error())), Retry: retry,
+		Status: string(statusError), Reason: reason, Retry: retry,
 	})
 }
 

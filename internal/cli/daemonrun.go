@@ -45,6 +45,8 @@ func newRegistry(f *Factory, s *Settings) (*provider.Registry, error) {
 		HTTPClient: &http.Client{Timeout: tokenRequestTimeout},
 		Now:        time.Now,
 		Sleep:      sleepContext,
+		// A test hook only: see testhold.go.
+		CodexCallbackPorts: testCodexPorts(f.getenv),
 	})
 }
 
@@ -124,10 +126,15 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	notifier := channels{desktop: desktop, hooks: newWebhooks(s, logger)}
 	defer notifier.Close()
 	notifier.logChannels(logger, cfg.Notification.ShowPopup)
-	core, registry, err := newLiveCore(f, s, logger, notifier)
+	node, err := newClusterNode(f, s, logger)
 	if err != nil {
 		return err
 	}
+	core, registry, err := newLiveCore(f, s, logger, notifier, node.port())
+	if err != nil {
+		return err
+	}
+	node.onRole(core.ClusterChanged)
 	// Redirect pages of an earlier run carry its (now replaced) secret.
 	opener.Sweep(s.Paths.RunDir)
 	core.SetAccessLog(auditAccesses{audit})
@@ -155,10 +162,10 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 		return ipc.DaemonInfo{
 			Running: true, PID: os.Getpid(), AuthDir: s.Paths.AuthDir,
 			StartedAt: &at, Version: f.Version, WebURL: pages.BaseURL(),
-			ConfigError: reload.Err(), ConfigErrorText: reload.ErrText(),
+			ConfigError: reload.Err(), ConfigErrorText: reload.ErrText(), Cluster: node.info(),
 		}
 	}
-	mountWebUI(pages, s, lang, logger)
+	mountWebUI(pages, s, lang, logger, webTransfer{f: f, s: s, core: core})
 	srv := ipc.NewServer(core, info, ipc.ServerOptions{
 		Logger: logger, Shutdown: stop, Logins: loginsAdapter{pages},
 		SetAlias: aliasSetter(s, core, logger),
@@ -173,7 +180,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	logger.Info("token daemon starting", "pid", os.Getpid(), "authDir", s.Paths.AuthDir, "version", f.Version)
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 6)
+	errs := make(chan error, 9)
 	run := func(name string, fn func() error) {
 		wg.Add(1)
 		go func() {
@@ -186,6 +193,9 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	}
 	opens := newOpenCounter(s.Paths.AuthDir, logger, core)
 	run("opens", func() error { opens.run(ctx); return nil })
+	if node != nil {
+		run("cluster", func() error { return node.run(ctx) })
+	}
 	run("core", func() error { return core.Run(ctx) })
 	run("web", func() error { return pages.Serve(ctx, webLn) })
 	run("events", func() error { followEvents(ctx, core, audit, notifier.Reset, logger); return nil })
@@ -196,6 +206,7 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 			opens.changed()
 		})
 	})
+	run("sources", func() error { return watchSources(ctx, s, logger, core) })
 	// Answer on the socket only once the first scan is done, so that the
 	// first `status` after `start` is complete.
 	select {

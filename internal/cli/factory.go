@@ -16,6 +16,7 @@ import (
 	"github.com/routecodex/token-daemon/internal/daemon"
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/ipc"
+	"github.com/routecodex/token-daemon/internal/sources"
 	"github.com/routecodex/token-daemon/internal/watch"
 )
 
@@ -49,6 +50,11 @@ type Factory struct {
 	// DaemonStatus is asked first by `status`; nil means no daemon client
 	// (the files are read directly).
 	DaemonStatus StatusSource
+	// DaemonJSON asks a running daemon for `status --json` ("status") or
+	// an unfiltered `list --json` ("list") ready to print, encoded by the
+	// daemon in that layout; nil means no daemon client. Errors as
+	// DaemonStatus.
+	DaemonJSON func(ctx context.Context, p config.Paths, what string) ([]byte, error)
 
 	// Global flags, bound by NewRootCmd.
 	ConfigFlag string
@@ -62,6 +68,8 @@ type Settings struct {
 	Paths  config.Paths
 	Config *config.TokenDaemon
 	Lang   i18n.Lang
+	// Sources are tokenDaemon.sources, resolved (sources.go).
+	Sources []sources.Source
 }
 
 // NewFactory is the Factory of the real process.
@@ -81,6 +89,18 @@ func NewFactory() *Factory {
 				return nil, err
 			}
 			return &st, nil
+		},
+		DaemonJSON: func(ctx context.Context, p config.Paths, what string) ([]byte, error) {
+			c := ipc.NewClient(p.Socket)
+			get := c.StatusJSON
+			if what == "list" {
+				get = c.ListJSON
+			}
+			b, err := get(ctx)
+			if errors.Is(err, ipc.ErrNotRunning) {
+				return nil, ErrDaemonNotRunning
+			}
+			return b, err
 		},
 	}
 }
@@ -108,7 +128,7 @@ func (f *Factory) Settings() (*Settings, error) {
 	if err := config.CheckPrivate(paths); err != nil {
 		return nil, localAccessError(lang, err)
 	}
-	f.settings = &Settings{Paths: paths, Config: cfg, Lang: lang}
+	f.settings = &Settings{Paths: paths, Config: cfg, Lang: lang, Sources: config.ResolveSources(f.Env, paths.Config, cfg)}
 	return f.settings, nil
 }
 

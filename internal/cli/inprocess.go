@@ -57,6 +57,7 @@ func newCore(f *Factory, s *Settings, logger *slog.Logger, notifier daemon.Notif
 	core, err := daemon.New(cfg, daemon.Deps{
 		Clock:       daemon.SystemClock(),
 		Providers:   registry,
+		Sources:     coreSources(s, cfg.FileOptions),
 		Notifier:    notifier,
 		Logger:      logger,
 		AfterAnswer: testHoldAfterAnswer(f.getenv),
@@ -72,5 +73,6 @@ func newCore(f *Factory, s *Settings, logger *slog.Logger, notifier daemon.Notif
 func fileOptions(s *Settings, registry providerSet) tokenfile.Options {
 	opts := s.Config.FileOptions()
 	opts.Generic = registry.Generic()
+	opts.HandedOff = handedOff(s) // export --handoff: read-only here
 	return opts
 }

@@ -45,6 +45,20 @@ func runList(ctx context.Context, f *Factory, opts *ListOptions) error {
 	if opts.Sort != "file" && opts.Sort != "health" {
 		return errors.New(i18n.T(s.Lang, i18n.ErrListSort, opts.Sort))
 	}
+	if opts.JSON && opts.IsEmpty() && opts.Sort == "file" && f.DaemonJSON != nil {
+		if _, err := opts.matcher(s); err != nil {
+			return err // bad flags are said before anything is read
+		}
+		// Unselected: the daemon's own `list --json`, printed as it came.
+		b, err := f.DaemonJSON(ctx, s.Paths, "list")
+		if err == nil {
+			_, err = f.IO.Out.Write(b)
+			return err
+		}
+		if !errors.Is(err, ErrDaemonNotRunning) {
+			return err
+		}
+	}
 	now := f.Now()
 	states, err := opts.Resolve(ctx, f, s)
 	if err != nil {
@@ -59,7 +73,7 @@ func runList(ctx context.Context, f *Factory, opts *ListOptions) error {
 		tokens = append(tokens, ipc.TokenOf(st, now))
 	}
 	if opts.JSON {
-		return writeJSON(f, ipc.List{Tokens: tokens})
+		return ipc.WriteList(f.IO.Out, &ipc.List{Tokens: tokens}, true)
 	}
 	if len(tokens) == 0 {
 		msg := i18n.T(s.Lang, i18n.NoTokens, termtext.Escape(abbreviateHome(s.Paths.AuthDir, f.Env.UserHome)))

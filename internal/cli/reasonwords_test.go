@@ -13,8 +13,9 @@ func TestEveryReasonCodeIsWorded(t *testing.T) {
 	codes := []string{
 		tokenfile.ReasonTooLarge, tokenfile.ReasonNotJSON, tokenfile.ReasonNotObject, tokenfile.ReasonNoSecret,
 		tokenfile.ReasonNoAccessToken, tokenfile.ReasonNoRefreshToken, tokenfile.ReasonUnreadable, daemon.ReasonFileRemoved,
+		tokenfile.ReasonHandedOff,
 	}
-	for _, why := range []string{daemon.WhyMissing, daemon.WhyInvalid, daemon.WhyReadOnly, daemon.WhyLink, daemon.WhyUnknownProvider, daemon.WhyNoRefreshToken, daemon.WhyNoProvider} {
+	for _, why := range []string{daemon.WhyMissing, daemon.WhyInvalid, daemon.WhyReadOnly, daemon.WhyLink, daemon.WhyUnknownProvider, daemon.WhyNoRefreshToken, daemon.WhyNoProvider, daemon.WhyHandedOff} {
 		codes = append(codes, "not_refreshable."+why)
 	}
 	for _, c := range codes {

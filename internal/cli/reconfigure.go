@@ -42,7 +42,7 @@ func (l *liveProviders) Generic() map[string]string                { return l.p.
 
 // newLiveCore is newCore for the daemon process: its providers can be
 // replaced by a reload of config.json.
-func newLiveCore(f *Factory, s *Settings, logger *slog.Logger, notifier daemon.Notifier) (*daemon.Daemon, *liveProviders, error) {
+func newLiveCore(f *Factory, s *Settings, logger *slog.Logger, notifier daemon.Notifier, cluster daemon.Cluster) (*daemon.Daemon, *liveProviders, error) {
 	registry, err := newRegistry(f, s)
 	if err != nil {
 		return nil, nil, err
@@ -55,7 +55,8 @@ func newLiveCore(f *Factory, s *Settings, logger *slog.Logger, notifier daemon.N
 	cfg.RequestTimeout = tokenRequestTimeout
 	core, err := daemon.New(cfg, daemon.Deps{
 		Clock: daemon.SystemClock(), Providers: live, Notifier: notifier, Logger: logger,
-		AfterAnswer: testHoldAfterAnswer(f.getenv),
+		Sources:     coreSources(s, cfg.FileOptions),
+		AfterAnswer: testHoldAfterAnswer(f.getenv), Cluster: cluster,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -175,6 +176,12 @@ func (r *reloader) reload() {
 	}
 	if cfg.Tray != old.Tray {
 		restart = append(restart, "tray")
+	}
+	if !reflect.DeepEqual(cfg.Cluster, old.Cluster) {
+		restart = append(restart, "cluster") // the node keeps its session until a restart
+	}
+	if !reflect.DeepEqual(cfg.Sources, old.Sources) {
+		restart = append(restart, "sources") // the watchers and the core's port are set up at start
 	}
 	r.provs.p.Store(registry)
 	core := next.CoreConfig()

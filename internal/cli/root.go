@@ -80,5 +80,8 @@ func tokenDaemonCommands(f *Factory) []*cobra.Command {
 		NewCmdToken(f),
 		NewCmdAlias(f),
 		NewCmdInstall(f), NewCmdUninstall(f), NewCmdNotify(f),
+		NewCmdCluster(f),
+		NewCmdSources(f),
+		NewCmdExport(f), NewCmdImport(f),
 	}
 }

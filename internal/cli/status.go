@@ -40,12 +40,25 @@ func runStatus(ctx context.Context, f *Factory, opts *StatusOptions) error {
 		// configuration it started with, and says so.
 		return statusDespiteConfig(ctx, f, opts, err)
 	}
+	if opts.JSON && f.DaemonJSON != nil {
+		// The daemon's answer in the --json layout, printed as it came:
+		// at 10,000 tokens decoding and re-encoding it cost more than the
+		// daemon spent on it.
+		b, err := f.DaemonJSON(ctx, s.Paths, "status")
+		if err == nil {
+			_, err = f.IO.Out.Write(b)
+			return err
+		}
+		if !errors.Is(err, ErrDaemonNotRunning) {
+			return localAccessError(s.Lang, err)
+		}
+	}
 	st, err := daemonStatus(ctx, f, s)
 	if err != nil {
 		return err
 	}
 	if opts.JSON {
-		if err := writeJSON(f, st); err != nil {
+		if err := ipc.WriteStatus(f.IO.Out, st, true); err != nil {
 			return err
 		}
 	} else if err := writeStatus(f, s.Lang, st); err != nil {
@@ -122,6 +135,9 @@ func writeStatus(f *Factory, lang i18n.Lang, st *ipc.Status) error {
 			why = text
 		}
 		tail.WriteString(configErrorLine(lang, why) + "\n")
+	}
+	if c := st.Daemon.Cluster; c != nil {
+		tail.WriteString(clusterLine(lang, c) + "\n")
 	}
 	if tail.Len() > 0 {
 		_, err := fmt.Fprint(f.IO.Out, "\n"+tail.String())

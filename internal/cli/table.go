@@ -101,6 +101,7 @@ func tokenTable(w io.Writer, lang i18n.Lang, tokens []ipc.Token, now time.Time, 
 			reason := wordReason(lang, shortReason(t.Reason, t.Provider), t.ReasonCode, t.ReasonArgs)
 			status += " (" + widthCond.Truncate(oneLine(reason), maxReasonCells, "…") + ")"
 		}
+		status += sourceNote(lang, t)
 		rows = append(rows, []string{
 			oneLine(t.File), oneLine(t.DisplayName), status, expires, remaining, healthCell(lang, t.Health),
 		})

@@ -212,6 +212,7 @@ func tokenInProcess(ctx context.Context, f *Factory, s *Settings, name string, m
 	if err != nil {
 		return ipc.TokenAnswer{}, err
 	}
+	files = append(files, sourceFiles(s, fileOptions(s, registry))...)
 	now := f.Now()
 	states := make([]daemon.TokenState, len(files))
 	for i, file := range files {

@@ -17,7 +17,9 @@ import (
 // scanStates reads the auth dir directly (no daemon) and returns the state
 // of every token file at now, sorted by file name.
 func scanStates(s *Settings, now time.Time) ([]daemon.TokenState, error) {
-	files, err := tokenfile.Scan(s.Paths.AuthDir, s.Config.FileOptions())
+	opts := s.Config.FileOptions()
+	opts.HandedOff = handedOff(s)
+	files, err := tokenfile.Scan(s.Paths.AuthDir, opts)
 	if errors.Is(err, fs.ErrNotExist) && s.Paths.AuthDirFrom == config.AuthDirDefault {
 		// A first run: no account yet. A dir the user named (env, config)
 		// that does not exist is an error instead.
@@ -26,6 +28,7 @@ func scanStates(s *Settings, now time.Time) ([]daemon.TokenState, error) {
 	if err != nil {
 		return nil, authDirError(s.Lang, s.Paths, err)
 	}
+	files = append(files, sourceFiles(s, s.Config.FileOptions())...)
 	ahead := s.Config.RefreshAhead()
 	states := make([]daemon.TokenState, 0, len(files))
 	for _, f := range files {
@@ -138,6 +141,7 @@ func statesFromWire(tokens []ipc.TokenDetail) []daemon.TokenState {
 			LastError: t.LastError, Failures: t.Failures, Health: t.Health,
 			Usage: daemon.Usage{Last24h: t.Usage.Last24h, Last7d: t.Usage.Last7d, LastAccess: parseWireTime(t.Usage.LastAccessAt),
 				Opens24h: t.Usage.Opens24h, Opens7d: t.Usage.Opens7d, LastOpen: parseWireTime(t.Usage.LastOpenAt)},
+			Source: t.Source, Watch: t.Watch, Login: t.Login,
 		})
 	}
 	return out

@@ -81,9 +81,10 @@ func runUI(ctx context.Context, f *Factory, opts *UIOptions) error {
 
 // mountWebUI puts the dashboard on the auth server, behind its guard. The
 // dashboard is a client of the daemon's own socket, like the tray.
-func mountWebUI(pages *authflow.Server, s *Settings, lang *i18n.Setting, logger *slog.Logger) {
+func mountWebUI(pages *authflow.Server, s *Settings, lang *i18n.Setting, logger *slog.Logger, transfer web.Transfer) {
 	h := web.New(web.Options{
 		API:      ipc.NewClient(s.Paths.Socket),
+		Transfer: transfer,
 		Lang:     s.Lang,
 		CSRF:     pages.CSRFToken(),
 		Logger:   logger,

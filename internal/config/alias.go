@@ -43,7 +43,7 @@ func badAlias(format string, args ...any) error { return &BadAliasError{Format: 
 // the file name with ".json" and the trimmed alias.
 func CheckAlias(file, alias string) (string, string, error) {
 	name := strings.TrimSpace(file)
-	if name == "" || name != filepath.Base(name) || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
+	if !sourceFileName(name) && (name == "" || name != filepath.Base(name) || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".")) {
 		return "", "", badAlias("%q is not a token file name", file)
 	}
 	if !strings.HasSuffix(name, ".json") {

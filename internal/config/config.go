@@ -57,6 +57,12 @@ type TokenDaemon struct {
 	Tray                   string
 	MaxConcurrentRefreshes int      // default 8
 	ServerCommand          []string // default ["rcc", "start"]
+	// Cluster is tokenDaemon.cluster (DESIGN.md section 16); nil without
+	// it: a single host, nothing changes.
+	Cluster *Cluster
+	// Sources are other tools' token files kept beside the auth dir
+	// (sources.go); none by default.
+	Sources []Source
 }
 
 // Notification is tokenDaemon.notification.

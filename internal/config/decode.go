@@ -116,6 +116,10 @@ func (d *decoder) tokenDaemon(raw json.RawMessage, cfg *TokenDaemon) error {
 			cfg.MaxConcurrentRefreshes, err = d.whole(key, m.raw, minConcurrent, maxConcurrent)
 		case "serverCommand":
 			cfg.ServerCommand, err = d.command(key, m.raw)
+		case "cluster":
+			cfg.Cluster, err = d.cluster(key, m.raw)
+		case "sources":
+			cfg.Sources, err = d.sources(key, m.raw)
 		default:
 			err = d.unknown(key)
 		}
@@ -311,7 +315,7 @@ func (d *decoder) aliases(p string, raw json.RawMessage) (map[string]string, err
 	for _, m := range members {
 		key := join(p, m.key)
 		name := strings.TrimSpace(m.key)
-		if name == "" || strings.ContainsAny(name, `/\`) {
+		if name == "" || (strings.ContainsAny(name, `/\`) && !sourceFileName(name)) {
 			return nil, d.fail(key, "must be a token file name such as \"iflow-oauth-1-work.json\"")
 		}
 		alias, err := d.str(key, m.raw)

@@ -12,7 +12,7 @@ import (
 // (DESIGN.md section 14).
 var (
 	WebhookFormats = []string{"json", "slack", "discord", "feishu", "dingtalk", "wecom", "ntfy"}
-	WebhookEvents  = []string{"needs_reauth", "refresh_failed", "missing", "write_failed", "recovered"}
+	WebhookEvents  = []string{"needs_reauth", "refresh_failed", "missing", "write_failed", "recovered", "expired"}
 )
 
 // Webhook is one entry of tokenDaemon.notification.webhooks.

@@ -41,7 +41,7 @@ func TestWebhooksBadInput(t *testing.T) {
 		{`[{"url":"/relative","format":"json"}]`, "tokenDaemon.notification.webhooks[0].url", "https://"},
 		{`[{"url":"http://example.com/?access_token=SECRETKEY123","format":"json"}]`, "tokenDaemon.notification.webhooks[0].url", "http only to a loopback"},
 		{`[{"url":"https://x","format":"json","events":[]}]`, "tokenDaemon.notification.webhooks[0].events", "at least one"},
-		{`[{"url":"https://x","format":"json","events":["expired"]}]`, "tokenDaemon.notification.webhooks[0].events[0]", "must be one of"},
+		{`[{"url":"https://x","format":"json","events":["expiring"]}]`, "tokenDaemon.notification.webhooks[0].events[0]", "must be one of"},
 		{`[{"url":"https://x","format":"json","events":["missing","missing"]}]`, "tokenDaemon.notification.webhooks[0].events[1]", "twice"},
 		{`[{"url":"https://x","format":"slack","secret":"SECRETKEY123"}]`, "tokenDaemon.notification.webhooks[0].secret", "only feishu and dingtalk"},
 		{`[{"url":"https://x","format":"dingtalk","secret":""}]`, "tokenDaemon.notification.webhooks[0].secret", "non-empty"},

@@ -12,10 +12,14 @@ import (
 // until SetAlias replaces it. Readers run on several goroutines, so it is
 // swapped whole, never changed in place.
 func (d *Daemon) fileOptions() tokenfile.Options {
+	opts := d.cfg.FileOptions
 	if p := d.opts.Load(); p != nil {
-		return *p
+		opts = *p
 	}
-	return d.cfg.FileOptions
+	if h := d.handoff.Load(); h != nil {
+		opts.HandedOff = *h
+	}
+	return opts
 }
 
 // SetAlias sets the configured alias of file (a base name; ".json" is
@@ -25,6 +29,9 @@ func (d *Daemon) fileOptions() tokenfile.Options {
 // alias when it shows up.
 func (d *Daemon) SetAlias(file, alias string) {
 	name := filepath.Base(file)
+	if d.src != nil && strings.Contains(file, "/") {
+		name = file // another tool's file, "<source>/<file>"
+	}
 	if !strings.HasSuffix(name, ".json") {
 		name += ".json"
 	}
@@ -42,6 +49,7 @@ func (d *Daemon) SetAlias(file, alias string) {
 	}
 	opts.Aliases = aliases
 	d.opts.Store(&opts)
+	d.sourceOptions(opts)
 	d.optsMu.Unlock()
 	d.requeue(name)
 }

@@ -65,6 +65,10 @@ type Notice struct {
 	Provider    string
 	Reason      string
 	Fix         string // misconfigured: the setting to change
+	// Login is the own login command of another tool's file ("" for
+	// RouteCodex's files); Watch says the file is only watched.
+	Login string
+	Watch bool
 	// Problem codes Reason and Fix of a misconfigured notice
 	// (provider.Error's Problem), for a notifier to word them.
 	Problem     string
@@ -99,6 +103,12 @@ type TokenState struct {
 	Usage         Usage // token broker accesses and opens by other programs
 	// Health is the score of DESIGN.md section 12, at the state's time.
 	Health health.Report
+	// Source is the tokenDaemon.sources entry of a file outside the auth
+	// dir ("" for the auth dir); Watch says it is only watched, and Login
+	// is its tool's own login command.
+	Source string
+	Watch  bool
+	Login  string
 }
 
 // EventType names a state change.
@@ -130,10 +140,15 @@ type Deps struct {
 	Notifier  Notifier // may be nil
 	Logger    *slog.Logger
 	Rand      func() float64 // [0,1), for jitter; nil means math/rand
+	// Sources are other tools' token files beside the auth dir; nil when
+	// none are configured.
+	Sources Sources
 	// AfterAnswer, when set, is called after a provider's answer is saved
 	// in its .pending file and before it is written: tests hold the daemon
 	// there to kill it. nil in production.
 	AfterAnswer func(file string)
+	// Cluster is the port of cluster mode (cluster.go); nil: a single host.
+	Cluster Cluster
 }
 
 // Clock is the daemon's only source of time, so that tests never sleep.

@@ -307,10 +307,15 @@ func (d *Daemon) recordAccessLocked(e *entry, now time.Time, by Caller) *Access 
 	}
 	quiet := !b.last.IsZero() && now.Sub(b.last) < accessEventGap && now.Sub(b.last) >= 0
 	b.add(now)
-	if quiet {
-		d.dirty.Store(true)
-	} else {
-		d.emitLocked(e, now) // also marks the state dirty
+	// Counts alone do not make the state file dirty: at 200 accesses a
+	// second they made the daemon encode and fsync its whole state every
+	// second, holding the lock that every access takes while it copied it
+	// (the tail of GET /v1/token). They are saved with the next save, at
+	// the next tick of the safety net, and at shutdown; a crash loses at
+	// most a tick of counts (the audit log has every access).
+	d.usageDirty.Store(true)
+	if !quiet {
+		d.sendLocked(EventToken, e, now)
 	}
 	return &Access{At: now.UTC().Round(0), File: e.name, Provider: e.file.Provider, By: by}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -92,12 +93,19 @@ type Daemon struct {
 	log   *slog.Logger
 	rand  func() float64
 	write func(path string, u tokenfile.Update, ifRefreshToken *string) (tokenfile.WriteResult, error)
+	src   Sources // other tools' files (sources.go); nil when none
+	// pendingPaths are the token file paths of the .pending answers found
+	// at start, by name (sources' files are not in the auth dir).
+	pendingPaths map[string]string
 
 	ready   chan struct{}
 	wake    chan struct{}
 	syncReq chan chan struct{}
 	started atomic.Bool
 	dirty   atomic.Bool
+	// usageDirty: broker counts changed since the last save; they make the
+	// state dirty only at the next tick (broker.go).
+	usageDirty atomic.Bool
 
 	chMu    sync.Mutex
 	changes map[string]bool // pending FileChanged names, "" = rescan
@@ -125,10 +133,15 @@ type Daemon struct {
 	// opts is the file model's configuration once SetAlias changed it.
 	opts   atomic.Pointer[tokenfile.Options]
 	optsMu sync.Mutex // serialises SetAlias
+	// handoff is the handed-off set in force (handoff.go); it outlives
+	// Reconfigure, which carries none.
+	handoff atomic.Pointer[map[string][32]byte]
 
 	limits   *limiter
+	cl       clusterState // cluster mode (cluster.go)
 	wg       sync.WaitGroup
 	lastSave time.Time // loop goroutine only
+	saves    saver     // state saves off the loop (state.go)
 }
 
 // New checks cfg and deps, fills defaults, loads persisted state.
@@ -187,6 +200,11 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 	}
 	if d.rand == nil {
 		d.rand = rand.Float64
+	}
+	d.cl.port = deps.Cluster
+	d.withSources(deps.Sources)
+	if h := maps.Clone(cfg.FileOptions.HandedOff); h != nil {
+		d.handoff.Store(&h)
 	}
 	d.restored = d.loadState()
 	return d, nil
@@ -253,6 +271,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		d.mu.Unlock()
 		d.saveIfDirty(false)
+		if len(waiters) > 0 {
+			d.saves.wait() // a sync also means the state file is written
+		}
 		for _, w := range waiters {
 			close(w)
 		}
@@ -268,6 +289,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 			}
 			lastTick = now
 			tick.Reset(d.cfg.CheckInterval)
+			if d.usageDirty.Load() {
+				d.dirty.Store(true)
+			}
 			d.safetyNet(now)
 		}
 		select {

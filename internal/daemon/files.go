@@ -73,6 +73,7 @@ func (d *Daemon) rescan() {
 		d.log.Error("scan auth dir", "dir", d.cfg.AuthDir, "err", err)
 		return
 	}
+	files = append(files, d.scanSources()...)
 	seen := make(map[string]bool, len(files))
 	for _, f := range files {
 		seen[f.Name] = true
@@ -119,7 +120,7 @@ func (d *Daemon) reread(name string) {
 	}
 	d.mu.Unlock()
 
-	f := tokenfile.Load(d.cfg.AuthDir, name, d.fileOptions())
+	f := d.loadName(name)
 	if f != nil && f.Retry {
 		d.retryReadLater(f)
 		return
@@ -205,6 +206,7 @@ func (d *Daemon) apply(name string, f *tokenfile.File, gen uint64, known bool) {
 		d.checkFileNoticeLocked(e, now)
 		d.planLocked(e, now)
 		d.emitLocked(e, now)
+		d.clusterChanged(name, false)
 		return
 	}
 	if e.missingSince.IsZero() && f.Hash == e.file.Hash {
@@ -222,6 +224,7 @@ func (d *Daemon) apply(name string, f *tokenfile.File, gen uint64, known bool) {
 		return
 	}
 	d.log.Info("token file changed outside the daemon", "file", name)
+	d.clusterChanged(name, false)
 	e.file = f
 	e.missingSince = time.Time{}
 	e.hasOwn = false
@@ -240,7 +243,11 @@ func (d *Daemon) applyInFlightLocked(e *entry, f *tokenfile.File, now time.Time)
 	if f == nil || f.Hash == e.file.Hash || (e.hasOwn && f.Hash == e.ownHash) {
 		return
 	}
+	if ownWriteLocked(e, f) {
+		return // the flight's own write, seen before its hash is recorded
+	}
 	d.log.Info("token file changed outside the daemon during a refresh", "file", e.name)
+	d.clusterChanged(e.name, false)
 	e.file = f
 	e.changedInFlight = true
 	d.emitLocked(e, now)
@@ -266,7 +273,7 @@ func (d *Daemon) adoptPendingOfAbsentFiles() {
 	for name, pw := range d.loadedPending {
 		e := d.entries[name]
 		if e == nil {
-			e = d.newEntryLocked(name, &tokenfile.File{Name: name, Path: filepath.Join(d.cfg.AuthDir, name)})
+			e = d.newEntryLocked(name, &tokenfile.File{Name: name, Path: d.pendingPath(name)})
 			e.missingSince = now
 		}
 		e.pending = pw
@@ -312,4 +319,5 @@ func (d *Daemon) checkFileNoticeLocked(e *entry, now time.Time) {
 		d.noticeLocked(e, NoticeNeedsReauth, reason)
 	}
 	d.expiryNoticeLocked(e, now)
+	d.watchNoticeLocked(e, now)
 }

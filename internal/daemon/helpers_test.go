@@ -169,13 +169,16 @@ type harness struct {
 }
 
 type setup struct {
-	cfg    func(*daemon.Config)
-	provs  providers
-	rand   func() float64
-	writer func(string, tokenfile.Update, *string) (tokenfile.WriteResult, error)
-	clock  *daemontest.Clock
-	home   string
-	logs   *syncBuffer
+	cfg     func(*daemon.Config)
+	provs   providers
+	rand    func() float64
+	writer  func(string, tokenfile.Update, *string) (tokenfile.WriteResult, error)
+	clock   *daemontest.Clock
+	home    string
+	logs    *syncBuffer
+	sources daemon.Sources
+	// cluster is the cluster port (cluster_test.go); nil: a single host.
+	cluster daemon.Cluster
 }
 
 func newHarness(t *testing.T, dir string, s setup) *harness {
@@ -208,7 +211,7 @@ func newHarness(t *testing.T, dir string, s setup) *harness {
 	}
 	h := &harness{t: t, dir: dir, home: s.home, cfg: cfg, clock: s.clock, notes: &notifier{}, logs: s.logs}
 	d, err := daemon.New(cfg, daemon.Deps{
-		Clock: s.clock, Providers: s.provs, Notifier: h.notes, Rand: s.rand,
+		Clock: s.clock, Providers: s.provs, Notifier: h.notes, Rand: s.rand, Sources: s.sources, Cluster: s.cluster,
 		Logger: slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

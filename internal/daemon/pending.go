@@ -51,7 +51,7 @@ func (d *Daemon) tryWrite(path string, pw *pendingWrite) (res tokenfile.WriteRes
 	case err == nil:
 		return res, nil, outWritten, nil
 	case errors.Is(err, tokenfile.ErrConflict):
-		onDisk = tokenfile.Read(path, d.fileOptions())
+		onDisk = d.readPath(path)
 		if pw.update.RefreshToken != "" && onDisk.RefreshToken == pw.update.RefreshToken &&
 			onDisk.AccessToken == pw.update.AccessToken {
 			// Written before, by an attempt that died before removing its
@@ -103,6 +103,7 @@ func (d *Daemon) markWrittenLocked(e *entry, res tokenfile.WriteResult, onDisk *
 	d.clearFailLocked(e)
 	e.lastRefreshAt = now
 	e.chainStart, e.chainOwn = now, true
+	d.clusterChanged(e.name, true)
 }
 
 // supersededLocked drops a pending answer whose file came back with a
@@ -113,6 +114,7 @@ func (d *Daemon) supersededLocked(e *entry, onDisk *tokenfile.File, now time.Tim
 	e.missingSince = time.Time{}
 	d.clearFailLocked(e)
 	d.externalChainLocked(e, now)
+	d.clusterChanged(e.name, false)
 }
 
 // retryPendingWrites tries again to write tokens that wait. Runs on the
@@ -174,13 +176,18 @@ func (d *Daemon) retryPendingWrites() {
 // loadPending reads the answers a previous run left in .pending files; they
 // are attached to their entries at first sight (restorePendingLocked).
 func (d *Daemon) loadPending() map[string]*pendingWrite {
-	names, err := tokenfile.PendingNames(d.cfg.AuthDir)
-	if err != nil {
-		return nil
+	paths := d.sourcePending()
+	if paths == nil {
+		paths = map[string]string{}
+	}
+	names, _ := tokenfile.PendingNames(d.cfg.AuthDir) // none when the dir is absent
+	for _, name := range names {
+		paths[name] = filepath.Join(d.cfg.AuthDir, name)
 	}
 	out := map[string]*pendingWrite{}
-	for _, name := range names {
-		p, err := tokenfile.LoadPending(filepath.Join(d.cfg.AuthDir, name))
+	d.pendingPaths = paths
+	for name, path := range paths {
+		p, err := tokenfile.LoadPending(path)
 		if err != nil {
 			d.log.Warn("pending tokens unreadable; leaving the file in place", "file", name, "err", err)
 			continue

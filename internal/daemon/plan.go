@@ -37,6 +37,7 @@ func (d *Daemon) runDue(now time.Time) {
 			d.startFlightLocked(e, flightRefresh, false)
 		default:
 			d.checkFileNoticeLocked(e, now)
+			d.clusterAlertLocked(e, now)
 			d.emitLocked(e, now)
 			d.planLocked(e, now)
 		}
@@ -45,6 +46,9 @@ func (d *Daemon) runDue(now time.Time) {
 
 func (d *Daemon) autoRefreshableLocked(e *entry) bool {
 	if !d.cfg.AutoRefresh || e.flight != nil || e.pending != nil || !e.file.Refreshable() {
+		return false
+	}
+	if d.cl.port != nil && !d.cl.port.MayRefresh() {
 		return false
 	}
 	return e.fail != failReauth && e.fail != failMisconfigured
@@ -111,6 +115,9 @@ func (d *Daemon) dueLocked(e *entry, now time.Time) (time.Time, bool) {
 		return time.Time{}, false // the flight reschedules; pending writes retry on ticks
 	}
 	f := e.file
+	if f.Watch {
+		return d.watchWakeLocked(e, now), false
+	}
 	if !f.Refreshable() {
 		// A known provider's file without refresh token turns needs_reauth
 		// at expiry: wake then to tell the user.
@@ -148,6 +155,15 @@ func (d *Daemon) dueLocked(e *entry, now time.Time) (time.Time, bool) {
 				due = floor
 			}
 		}
+	}
+	if wake, hold := d.clusterWaitLocked(e, due, now); hold {
+		if wake.IsZero() {
+			return wake, false
+		}
+		if wake.Before(now) {
+			wake = now
+		}
+		return wake.Round(0), false
 	}
 	if due.Before(now) {
 		due = now

@@ -16,10 +16,12 @@ const (
 	WhyMissing         = "missing"
 	WhyInvalid         = "invalid"          // Args: the file's reason code
 	WhyReadOnly        = "read_only"        //
+	WhyHandedOff       = "handed_off"       // exported with --handoff
 	WhyLink            = "link"             // Args: the file it links to
 	WhyUnknownProvider = "unknown_provider" //
 	WhyNoRefreshToken  = "no_refresh_token" //
 	WhyNoProvider      = "no_provider"      // Args: the provider name
+	WhyWatch           = "watch"            // a source in watch mode: its tool refreshes it
 )
 
 // reasonFileRemoved is the reason of a missing file.
@@ -28,8 +30,14 @@ const reasonFileRemoved = "file removed"
 // ReasonCode is the code of a reason the core or tokenfile gave, "" for
 // any other text (a provider's own message).
 func ReasonCode(reason string) string {
-	if reason == reasonFileRemoved {
+	switch reason {
+	case reasonFileRemoved:
 		return ReasonFileRemoved
+	case reasonWatchExpired:
+		return ReasonWatchExpired
+	}
+	if reason == reasonClusterUnreachable {
+		return ReasonClusterUnreachable
 	}
 	return tokenfile.ReasonCode(reason)
 }
@@ -59,6 +67,8 @@ func (e *NotRefreshableError) text() string {
 		return "invalid: " + e.Detail
 	case WhyReadOnly:
 		return "read-only (static)"
+	case WhyHandedOff:
+		return "handed off to another machine (export --handoff); import or log in to take it back"
 	case WhyLink:
 		return "a link to " + arg + ", which is refreshed in its own name"
 	case WhyUnknownProvider:
@@ -67,6 +77,8 @@ func (e *NotRefreshableError) text() string {
 		return "no refresh token; log in again"
 	case WhyNoProvider:
 		return fmt.Sprintf("no provider %q is configured", arg)
+	case WhyWatch:
+		return "watched only (refresh: watch): its own tool refreshes it"
 	}
 	return e.Why
 }
@@ -79,8 +91,12 @@ func (d *Daemon) notRefreshableLocked(e *entry) *NotRefreshableError {
 		return &NotRefreshableError{File: e.name, Why: WhyMissing}
 	case f.Invalid != "":
 		return &NotRefreshableError{File: e.name, Why: WhyInvalid, Args: []string{tokenfile.ReasonCode(f.Invalid)}, Detail: f.Invalid}
+	case f.HandedOff:
+		return &NotRefreshableError{File: e.name, Why: WhyHandedOff}
 	case f.ReadOnly:
 		return &NotRefreshableError{File: e.name, Why: WhyReadOnly}
+	case f.Watch:
+		return &NotRefreshableError{File: e.name, Why: WhyWatch}
 	case f.LinkTo != "":
 		return &NotRefreshableError{File: e.name, Why: WhyLink, Args: []string{f.LinkTo}}
 	case f.Provider == "":

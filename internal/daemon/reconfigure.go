@@ -51,6 +51,7 @@ func (d *Daemon) Reconfigure(c Config) (needRestart []string) {
 	d.cfg.FileOptions = c.FileOptions
 	opts := c.FileOptions
 	d.opts.Store(&opts)
+	d.sourceOptions(opts)
 	if d.runCtx != nil && !d.stopping {
 		for _, e := range d.entries {
 			if e.flight == nil {

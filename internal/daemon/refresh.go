@@ -29,6 +29,25 @@ type flight struct {
 	// set before done is closed
 	err    error
 	status tokenfile.Status
+	// ownAT, ownRT: the tokens of the write the flight is making (under
+	// d.mu, set before the write). The watcher may report the rename before
+	// tokenfile.Write returns and its hash is recorded; a file read then
+	// that carries these tokens is the flight's own write, not a change
+	// from outside.
+	ownAT, ownRT string
+}
+
+// expectOwnLocked notes the tokens of the write e's flight is about to make.
+func expectOwnLocked(e *entry, at, rt string) {
+	if e.flight != nil {
+		e.flight.ownAT, e.flight.ownRT = at, rt
+	}
+}
+
+// ownWriteLocked tells whether f is the write e's flight is making.
+func ownWriteLocked(e *entry, f *tokenfile.File) bool {
+	fl := e.flight
+	return fl != nil && fl.ownAT != "" && f.AccessToken == fl.ownAT && f.RefreshToken == fl.ownRT
 }
 
 // limiter bounds refreshes in flight, in total and per provider.
@@ -118,6 +137,11 @@ func (d *Daemon) refresh(ctx context.Context, e *entry, fl *flight, f *tokenfile
 		d.finish(e, fl, func(time.Time) { fl.err = fmt.Errorf("refresh %s: %w", e.name, ErrStopped) })
 		return
 	}
+	if !d.clusterBegin(e, f.Hash) {
+		release()
+		d.finish(e, fl, func(time.Time) { fl.err = notLeaderError(e.name) })
+		return
+	}
 	d.mu.Lock()
 	e.refreshing = true
 	attempt := e.failures + 1
@@ -133,6 +157,9 @@ func (d *Daemon) refresh(ctx context.Context, e *entry, fl *flight, f *tokenfile
 	endSent()
 	release()
 	if err != nil {
+		if c := d.cl.port; c != nil {
+			c.EndRefresh(e.name)
+		}
 		if sent.Err() != nil && ctx.Err() != nil {
 			d.log.Warn("refresh abandoned: shutdown waited the request timeout for the provider", "file", e.name)
 			d.finish(e, fl, func(time.Time) { fl.err = fmt.Errorf("refresh %s: %w", e.name, ErrStopped) })
@@ -157,6 +184,13 @@ func (d *Daemon) refresh(ctx context.Context, e *entry, fl *flight, f *tokenfile
 	if d.afterAnswer != nil {
 		d.afterAnswer(e.name)
 	}
+	newRT := upd.RefreshToken
+	if newRT == "" {
+		newRT = pw.usedRT
+	}
+	d.mu.Lock()
+	expectOwnLocked(e, upd.AccessToken, newRT)
+	d.mu.Unlock()
 	res, onDisk, out, werr := d.tryWrite(f.Path, pw)
 	if out == outWritten || out == outSuperseded {
 		d.removePending(e)
@@ -196,10 +230,6 @@ func (d *Daemon) refresh(ctx context.Context, e *entry, fl *flight, f *tokenfile
 		"refreshTokenRotated", upd.RefreshToken != "" && upd.RefreshToken != pw.usedRT)
 
 	if enrich {
-		newRT := upd.RefreshToken
-		if newRT == "" {
-			newRT = pw.usedRT
-		}
 		d.enrich(ctx, e, enricher, f.Provider, upd.AccessToken, newRT)
 	}
 	d.finish(e, fl, func(now time.Time) { d.succeededLocked(e, fl, now) })
@@ -228,7 +258,7 @@ func (d *Daemon) sentContext(ctx context.Context) (context.Context, func()) {
 // that cannot be read right now is being rewritten: the error then counts as
 // transient until it is back. It reports whether it finished the flight.
 func (d *Daemon) permanentConflict(e *entry, fl *flight, f *tokenfile.File, err error) bool {
-	onDisk := tokenfile.Load(d.cfg.AuthDir, e.name, d.fileOptions())
+	onDisk := d.loadName(e.name)
 	switch {
 	case onDisk != nil && onDisk.Invalid == "" && onDisk.RefreshToken != f.RefreshToken:
 		d.log.Info("refresh failed after another program refreshed the file first; keeping its tokens",
@@ -268,6 +298,16 @@ func (d *Daemon) enrich(ctx context.Context, e *entry, en provider.Enricher, pro
 		release()
 	}
 	if err == nil {
+		at, rt := accessToken, refreshToken
+		if u.AccessToken != "" {
+			at = u.AccessToken
+		}
+		if u.RefreshToken != "" {
+			rt = u.RefreshToken
+		}
+		d.mu.Lock()
+		expectOwnLocked(e, at, rt)
+		d.mu.Unlock()
 		var res tokenfile.WriteResult
 		res, err = d.write(e.file.Path, u, &refreshToken)
 		if errors.Is(err, tokenfile.ErrConflict) {
@@ -281,6 +321,7 @@ func (d *Daemon) enrich(ctx context.Context, e *entry, en provider.Enricher, pro
 			d.mu.Lock()
 			d.recordWriteLocked(e, res)
 			e.enrichPending, e.enrichTries = false, 0
+			d.clusterChanged(e.name, true)
 			d.mu.Unlock()
 			d.log.Info("enriched", "file", e.name)
 			return
@@ -313,7 +354,7 @@ func (d *Daemon) retryEnrich(ctx context.Context, e *entry, fl *flight, f *token
 }
 
 func (d *Daemon) recordWriteLocked(e *entry, res tokenfile.WriteResult) {
-	e.file = tokenfile.Parse(e.file.Path, res.Data, d.fileOptions())
+	e.file = d.parseWritten(e.file.Path, res.Data)
 	e.ownHash = res.Hash
 	e.hasOwn = true
 	e.writes++

@@ -44,6 +44,9 @@ func StateOf(f *tokenfile.File, now time.Time, ahead time.Duration) TokenState {
 		Reason:      reason,
 		ExpiresAt:   f.ExpiresAt,
 		Refreshable: f.Refreshable(),
+		Source:      f.Source,
+		Watch:       f.Watch,
+		Login:       f.Login,
 	}
 	s.Health = healthOf(s, now, ahead, nil)
 	return s

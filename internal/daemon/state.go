@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -169,11 +170,72 @@ func (d *Daemon) saveIfDirty(force bool) {
 	}
 	d.lastSave = now
 	d.dirty.Store(false)
+	d.usageDirty.Store(false) // before the copy: a later access sets it again
 	d.mu.Lock()
 	st := d.snapshotStateLocked()
 	d.mu.Unlock()
-	if err := writeAtomic(d.cfg.StatePath, st); err != nil {
-		d.log.Error("save daemon state", "path", d.cfg.StatePath, "err", err)
+	path, log := d.cfg.StatePath, d.log
+	write := func() {
+		if err := writeAtomic(path, st); err != nil {
+			log.Error("save daemon state", "path", path, "err", err)
+		}
+	}
+	if force {
+		d.saves.wait()
+		write()
+		return
+	}
+	// Off the loop: encoding and fsyncing the bookkeeping of 1,000 files
+	// took tens of milliseconds on a slow disk, and a file change that
+	// arrived meanwhile waited for it (the tail of the polled change
+	// latency). Saves stay in order, and only the latest waiting one is
+	// written.
+	d.saves.queue(write)
+}
+
+// saver runs state saves one at a time on a goroutine of its own, while
+// there are any; a save queued while another is written replaces the one
+// still waiting.
+type saver struct {
+	mu   sync.Mutex
+	next func()
+	busy bool
+	idle sync.Cond
+}
+
+func (s *saver) queue(save func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.next = save
+	if !s.busy {
+		s.busy = true
+		go s.run()
+	}
+}
+
+func (s *saver) run() {
+	s.mu.Lock()
+	for s.next != nil {
+		save := s.next
+		s.next = nil
+		s.mu.Unlock()
+		save()
+		s.mu.Lock()
+	}
+	s.busy = false
+	s.idle.Broadcast()
+	s.mu.Unlock()
+}
+
+// wait returns once no save is queued or being written.
+func (s *saver) wait() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.idle.L == nil {
+		s.idle.L = &s.mu
+	}
+	for s.busy {
+		s.idle.Wait()
 	}
 }
 

@@ -25,6 +25,10 @@ type APIError struct {
 	Message    string       // one sentence
 	Candidates []string     // file names, when a name was ambiguous (409)
 	Reason     *TokenReason // a failed token request's coded reason, if any
+	// Code and Args name the error for wording it in the user's language
+	// ("" when the daemon gave none), e.g. a login's taken callback port.
+	Code string
+	Args []string
 }
 
 func (e *APIError) Error() string { return e.Message }
@@ -71,6 +75,36 @@ func (c *Client) List(ctx context.Context) (List, error) {
 	var l List
 	err := c.do(ctx, http.MethodGet, "list", nil, &l)
 	return l, err
+}
+
+// StatusJSON returns the body of GET /v1/status in the layout of
+// `status --json` (json.MarshalIndent with two spaces), as the daemon
+// encoded it: a client that only prints it neither decodes nor re-encodes
+// 5 MB at 10,000 tokens. The body is complete (read to its end without
+// error) but not otherwise checked.
+func (c *Client) StatusJSON(ctx context.Context) ([]byte, error) {
+	return c.raw(ctx, "status?indent=1")
+}
+
+// ListJSON is GET /v1/list in the layout of `list --json`, like StatusJSON.
+func (c *Client) ListJSON(ctx context.Context) ([]byte, error) {
+	return c.raw(ctx, "list?indent=1")
+}
+
+func (c *Client) raw(ctx context.Context, path string) ([]byte, error) {
+	resp, err := c.send(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 && resp.ContentLength <= maxAnswerBytes {
+		buf.Grow(int(resp.ContentLength))
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxAnswerBytes)); err != nil {
+		return nil, fmt.Errorf("token daemon %s: %w", path, err)
+	}
+	return buf.Bytes(), nil
 }
 
 // Refresh asks the daemon to refresh the named tokens (file name with or
@@ -191,6 +225,7 @@ func readAPIError(resp *http.Response) *APIError {
 	if json.Unmarshal(data, &body) == nil && body.Error != "" {
 		e.Message = body.Error
 		e.Candidates = body.Candidates
+		e.Code, e.Args = body.Code, body.Args
 		e.Reason = body.Reason
 	} else {
 		e.Message = fmt.Sprintf("token daemon answered %d %s", resp.StatusCode, strings.ToLower(http.StatusText(resp.StatusCode)))

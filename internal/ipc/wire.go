@@ -35,6 +35,12 @@ type Token struct {
 	// "file_removed", …; "" when Reason is a provider's own text), so
 	// that a client words it in its user's language.
 	ReasonCode string `json:"reasonCode"`
+	// Source is the tokenDaemon.sources entry of another tool's file
+	// ("" for the auth dir); Watch says it is only watched (its tool
+	// refreshes it), Login is that tool's own login command.
+	Source string `json:"source,omitempty"`
+	Watch  bool   `json:"watch,omitempty"`
+	Login  string `json:"login,omitempty"`
 	// ReasonArgs are the arguments of ReasonCode's words, if it has any.
 	ReasonArgs []string `json:"reasonArgs,omitempty"`
 	// Health is the score of DESIGN.md section 12 with its grade and
@@ -71,6 +77,17 @@ type DaemonInfo struct {
 	// ConfigErrorText is ConfigError in each language ("en", "zh"), for a
 	// client to show in its own.
 	ConfigErrorText map[string]string `json:"configErrorText,omitempty"`
+	// Cluster is this node's view of its cluster (DESIGN.md section 16);
+	// absent without tokenDaemon.cluster.
+	Cluster *ClusterInfo `json:"cluster,omitempty"`
+}
+
+// ClusterInfo is daemon.cluster of `status --json`.
+type ClusterInfo struct {
+	Node    string   `json:"node"`
+	Role    string   `json:"role"`   // leader | follower | unreachable
+	Leader  string   `json:"leader"` // "" when unknown
+	Members []string `json:"members"`
 }
 
 // Status is the body of `status --json` and GET /v1/status.
@@ -95,6 +112,7 @@ func TokenOf(s daemon.TokenState, now time.Time) Token {
 		DisplayName: s.DisplayName, Email: s.Email, Status: string(s.Status),
 		Reason: s.Reason, Refreshable: s.Refreshable, ReasonCode: s.ReasonCode, ReasonArgs: s.ReasonArgs,
 		Health: s.Health,
+		Source: s.Source, Watch: s.Watch, Login: s.Login,
 	}
 	if t.ReasonCode == "" {
 		t.ReasonCode = daemon.ReasonCode(s.Reason)
@@ -171,6 +189,10 @@ type RefreshResponse struct {
 type ErrorBody struct {
 	Error      string   `json:"error"`
 	Candidates []string `json:"candidates,omitempty"`
+	// Code and Args name the error for a client that words it in its
+	// language (e.g. "login.portTaken" with the provider and its ports).
+	Code string   `json:"code,omitempty"`
+	Args []string `json:"args,omitempty"`
 	// Reason codes Error when a token request failed, for the client to
 	// word it in its language.
 	Reason *TokenReason `json:"reason,omitempty"`
@@ -189,10 +211,13 @@ type TokenReason struct {
 // name, alias or email of an existing account, or a provider name for a
 // new account) and Alias; the server resolves Name into File or Provider.
 type LoginRequest struct {
-	Name     string `json:"name"`
-	Alias    string `json:"alias,omitempty"`
-	File     string `json:"-"`
-	Provider string `json:"-"`
+	Name  string `json:"name"`
+	Alias string `json:"alias,omitempty"`
+	// NoBrowser: the user has no local browser (`login --no-browser`):
+	// a copy/paste or device login where the provider has one.
+	NoBrowser bool   `json:"noBrowser,omitempty"`
+	File      string `json:"-"`
+	Provider  string `json:"-"`
 }
 
 // LoginStarted is the first line of a POST /v1/reauth answer: the page the
@@ -201,6 +226,19 @@ type LoginStarted struct {
 	FlowID string `json:"flowId"`
 	URL    string `json:"url"`
 	File   string `json:"file,omitempty"`
+	// AuthURL is set for a copy/paste login: the provider's page to open
+	// in any browser; what it shows goes to POST /v1/reauth/code.
+	AuthURL string `json:"authUrl,omitempty"`
+	// UserCode and VerifyURL are set for a device login.
+	UserCode  string `json:"userCode,omitempty"`
+	VerifyURL string `json:"verifyUrl,omitempty"`
+}
+
+// LoginCode is the body of POST /v1/reauth/code: the code a copy/paste
+// login's page showed.
+type LoginCode struct {
+	FlowID string `json:"flowId"`
+	Code   string `json:"code"`
 }
 
 // LoginOutcome is the last line of a POST /v1/reauth answer.

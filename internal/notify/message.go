@@ -52,6 +52,10 @@ func render(o Options, n daemon.Notice, hasActions bool) message {
 	default:
 		head = i18n.NotifyRefreshFailed
 	}
+	if n.Kind == daemon.NoticeExpired && n.Watch {
+		// A watched file of another tool: that tool should have refreshed it.
+		head = i18n.NotifyWatchExpire
+	}
 
 	lines := []string{i18n.T(o.Lang, head), i18n.T(o.Lang, i18n.NotifyFile, n.File)}
 	if acct := strings.TrimSpace(n.DisplayName); acct != "" && acct != strings.TrimSuffix(n.File, ".json") {
@@ -67,14 +71,23 @@ func render(o Options, n daemon.Notice, hasActions bool) message {
 	name := strings.TrimSuffix(n.File, ".json")
 	switch n.Kind {
 	case daemon.NoticeNeedsReauth:
-		// Every "needs login" notice names the command that fixes it, buttons or not.
-		lines = append(lines, i18n.T(o.Lang, i18n.NotifyLoginHint, name))
+		// Every "needs login" notice names the command that fixes it, buttons
+		// or not: for another tool's file, that tool's own login.
+		if n.Login != "" {
+			lines = append(lines, i18n.T(o.Lang, i18n.NotifyToolLogin, n.Login))
+		} else {
+			lines = append(lines, i18n.T(o.Lang, i18n.NotifyLoginHint, name))
+		}
 	case daemon.NoticeMisconfigured:
 		if fix := cleanText(fix, maxFixRunes); fix != "" {
 			lines = append(lines, i18n.T(o.Lang, i18n.NotifyFix, fix))
 		}
 	case daemon.NoticeExpired:
-		lines = append(lines, i18n.T(o.Lang, i18n.NotifyRefreshHint, name))
+		if n.Watch && n.Login != "" {
+			lines = append(lines, i18n.T(o.Lang, i18n.NotifyToolLogin, n.Login))
+		} else if !n.Watch {
+			lines = append(lines, i18n.T(o.Lang, i18n.NotifyRefreshHint, name))
+		}
 	}
 	m.Body = strings.Join(lines, "\n")
 

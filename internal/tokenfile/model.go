@@ -56,6 +56,11 @@ type Options struct {
 	Generic map[string]string
 	// Aliases maps a file name (with .json) to a configured alias.
 	Aliases map[string]string
+	// HandedOff maps a file name to the sha256 of the content that was
+	// exported with --handoff (DESIGN.md section 13): while the file holds
+	// exactly those bytes it is read-only here, because the other machine
+	// refreshes it now. Any change of the bytes (an import, a login) ends it.
+	HandedOff map[string][32]byte
 }
 
 // File is what the model knows of one token file. It holds secrets
@@ -93,8 +98,26 @@ type File struct {
 	// files, an interrupted call): read again later rather than show it
 	// invalid.
 	Retry    bool
-	ReadOnly bool   // static alias, or an effective noRefresh flag
-	Invalid  string // why the file is invalid; "" when it is usable
+	ReadOnly bool // static alias, an effective noRefresh flag, or handed off
+	// HandedOff: exported with --handoff and unchanged since (ReadOnly is
+	// set too): another machine refreshes this account now.
+	HandedOff bool
+	Invalid   string // why the file is invalid; "" when it is usable
+
+	// Source names where the file was found beside the auth dir
+	// (tokenDaemon.sources, DESIGN.md section 15); "" for the auth dir.
+	// Such a file's Name is "<source>/<file name>", unique across sources.
+	Source string
+	// Watch: the file is kept by another tool that refreshes it itself
+	// (a source in watch mode): shown and alerted, never refreshed here.
+	Watch bool
+	// LoggedOut: the tool itself recorded a logout in the file (Claude
+	// Code blanks its tokens after invalid_grant): only a login helps, and
+	// nothing is "repaired" from an older copy.
+	LoggedOut bool
+	// Login is the command that logs the account in again with its own
+	// tool ("codex login"), "" when none is known.
+	Login string
 
 	Hash    [32]byte // sha256 of the bytes read
 	Size    int64

@@ -14,6 +14,11 @@ const (
 	ReasonNoAccessToken  = "no_access_token"
 	ReasonNoRefreshToken = "no_refresh_token"
 	ReasonUnreadable     = "unreadable" // the text adds the system's error
+	// ReasonLoggedOut: another tool recorded a logout in its own file.
+	ReasonLoggedOut = "logged_out"
+	// ReasonHandedOff: exported with --handoff; the other machine
+	// refreshes it (status static).
+	ReasonHandedOff = "handed_off"
 )
 
 // reasonTexts are the English reasons of the codes.
@@ -25,6 +30,8 @@ var reasonTexts = map[string]string{
 	ReasonNoAccessToken:  "no access token",
 	ReasonNoRefreshToken: "no refresh token",
 	ReasonUnreadable:     "unreadable",
+	ReasonLoggedOut:      "logged out by its tool; log in again",
+	ReasonHandedOff:      "handed off",
 }
 
 // Reason texts, as File.Invalid and StatusAt give them.

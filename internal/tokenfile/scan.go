@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // Skip reports whether a directory entry name is never a token file:
@@ -29,7 +30,7 @@ func Skip(name string) bool {
 // Read reads and parses one file (at most MaxFileSize bytes). Like Parse it
 // never fails: an unreadable or oversized file comes back with Invalid set.
 func Read(path string, opts Options) *File {
-	data, info, err := readLimited(path)
+	data, info, err := readForScan(path)
 	var f *File
 	switch {
 	case errors.Is(err, errTooLarge):
@@ -43,11 +44,18 @@ func Read(path string, opts Options) *File {
 		f = Parse(path, data, opts)
 	}
 	if info != nil {
-		f.Size = info.Size()
-		f.Mode = info.Mode()
-		f.ModTime = info.ModTime()
+		f.Size = info.size
+		f.Mode = info.mode
+		f.ModTime = info.modTime
 	}
 	return f
+}
+
+// scanInfo is what Read keeps of the opened file's stat.
+type scanInfo struct {
+	size    int64
+	mode    fs.FileMode
+	modTime time.Time
 }
 
 var errTooLarge = errors.New("larger than 1 MiB")

@@ -10,6 +10,10 @@ func (f *File) StatusAt(now time.Time, ahead time.Duration) (Status, string) {
 	switch {
 	case f.Invalid != "":
 		return StatusInvalid, f.Invalid
+	case f.LoggedOut:
+		return StatusNeedsReauth, reasonTexts[ReasonLoggedOut]
+	case f.HandedOff:
+		return StatusStatic, reasonTexts[ReasonHandedOff]
 	case f.ReadOnly:
 		return StatusStatic, ""
 	case f.AccessToken == "" && f.RefreshToken != "":
@@ -29,7 +33,8 @@ func (f *File) StatusAt(now time.Time, ahead time.Duration) (Status, string) {
 }
 
 // Refreshable: known provider, has a refresh token, not read-only, not
-// invalid, not a link to another token file.
+// invalid, not a link to another token file, not only watched.
 func (f *File) Refreshable() bool {
-	return f.Provider != "" && f.RefreshToken != "" && !f.ReadOnly && f.Invalid == "" && f.LinkTo == ""
+	return f.Provider != "" && f.RefreshToken != "" && !f.ReadOnly && f.Invalid == "" && f.LinkTo == "" &&
+		!f.Watch && !f.LoggedOut
 }

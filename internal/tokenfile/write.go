@@ -61,30 +61,12 @@ const writeAttempts = 8
 // was read, it is swapped back and the merge starts again from the new
 // content (a different refresh token there is then a conflict).
 func Write(path string, u Update, ifRefreshToken *string) (WriteResult, error) {
-	target, err := resolveInDir(path)
-	if err != nil {
-		return WriteResult{}, fmt.Errorf("write token file %s: %w", path, err)
-	}
-	unlock, err := lock(target)
-	if err != nil {
-		return WriteResult{}, fmt.Errorf("write token file %s: %w", path, err)
-	}
-	defer unlock()
-	for range writeAttempts {
-		res, done, err := writeOnce(target, u, ifRefreshToken)
-		if err != nil {
-			return WriteResult{}, fmt.Errorf("write token file %s: %w", path, err)
-		}
-		if done {
-			return res, nil
-		}
-	}
-	return WriteResult{}, fmt.Errorf("write token file %s: %w", path, errKeepsChanging)
+	return WriteWith(path, u, ifRefreshToken, WriteOptions{})
 }
 
 // writeOnce is one read-compare-merge-replace; done=false means the file
 // changed before the replace and nothing of ours is in place.
-func writeOnce(target string, u Update, ifRefreshToken *string) (WriteResult, bool, error) {
+func writeOnce(target string, u Update, ifRefreshToken *string, o WriteOptions) (WriteResult, bool, error) {
 	snap, err := readSnapshot(target)
 	if err != nil {
 		return WriteResult{}, false, err
@@ -92,14 +74,14 @@ func writeOnce(target string, u Update, ifRefreshToken *string) (WriteResult, bo
 	if snap == nil {
 		return WriteResult{}, false, nil // changed while read
 	}
-	f := Parse(target, snap.data, Options{})
+	f := o.parse(target, snap.data)
 	if why, err := unsettled(snap.data, f); why != "" {
 		return WriteResult{}, false, &UnsettledError{Why: why, Err: err}
 	}
 	if ifRefreshToken != nil && f.RefreshToken != *ifRefreshToken {
 		return WriteResult{}, false, ErrConflict
 	}
-	out, err := Merge(snap.data, u)
+	out, err := o.merge(snap.data, u)
 	if err != nil {
 		return WriteResult{}, false, err
 	}

@@ -42,6 +42,10 @@ type Options struct {
 	// tokenfile.Skip. Names starting with "." (the daemon's temporary and
 	// lock files) are always ignored.
 	Skip func(name string) bool
+	// Only, when set, is the one base name reported, hidden or not (Claude
+	// Code's .credentials.json): a watch on another tool's file in its own
+	// directory. Skip is then not asked.
+	Only string
 
 	// armed, when set (tests), is called each time a watch is placed:
 	// with dir itself, or with the ancestor watched while dir is missing.
@@ -236,7 +240,11 @@ func (w *watcher) handle(ev fsnotify.Event) error {
 		return nil
 	}
 	base := filepath.Base(name)
-	if strings.HasPrefix(base, ".") || w.opts.Skip(base) {
+	if w.opts.Only != "" {
+		if base != w.opts.Only {
+			return nil
+		}
+	} else if strings.HasPrefix(base, ".") || w.opts.Skip(base) {
 		return nil
 	}
 	w.note(base, time.Now())

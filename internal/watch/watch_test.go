@@ -380,3 +380,16 @@ func TestRunFailsWhenPathCannotBeWatched(t *testing.T) {
 		t.Fatal("Run did not return")
 	}
 }
+
+// Only reports the one file of another tool, hidden or not, and nothing
+// else of its directory (our own lock and temporary files among them).
+func TestOnlyReportsTheOneFile(t *testing.T) {
+	dir := t.TempDir()
+	h := start(t, dir, Options{Only: ".credentials.json"})
+	writeFile(t, filepath.Join(dir, "settings.json"), "{}")
+	writeFile(t, filepath.Join(dir, "..credentials.json.tmp"), "{}")
+	writeFile(t, filepath.Join(dir, ".credentials.json"), "{}")
+	if got := h.next(); got != ".credentials.json" {
+		t.Fatalf("first call %q, want .credentials.json", got)
+	}
+}

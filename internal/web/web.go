@@ -53,6 +53,8 @@ type Options struct {
 	// ActionTimeout bounds one refresh or alias request (default 2 min:
 	// a refresh may wait for a slow provider).
 	ActionTimeout time.Duration
+	// Transfer serves export and import (transfer.go); nil: not offered.
+	Transfer Transfer
 	// Language, when set, overrides Lang: pages follow the browser's
 	// Accept-Language unless a language is configured; a config reload
 	// may change it.
@@ -108,6 +110,7 @@ func New(o Options) *Handler {
 	mux.HandleFunc("GET /ui/api/history", h.handleHistory)
 	mux.HandleFunc("POST /ui/api/refresh", h.handleRefresh)
 	mux.HandleFunc("POST /ui/api/alias", h.handleAlias)
+	h.mountTransfer(mux)
 	mux.Handle("GET /ui/assets/", http.StripPrefix("/ui/assets/", http.FileServerFS(assets)))
 	h.mux = mux
 	return h
@@ -160,7 +163,7 @@ var uiText = []i18n.Key{
 	i18n.WebAutomatic, i18n.WebOutcome, i18n.WebAlias, i18n.WebEmail, i18n.WebPath, i18n.WebReason, i18n.WebNever,
 	i18n.WebNoTokens, i18n.WebRefreshed, i18n.WebRefreshFailed, i18n.WebAliasSaved, i18n.WebActionFailed,
 	i18n.WebLive, i18n.WebReconnecting, i18n.WebSessionExpired, i18n.WebAuthDir, i18n.StatusRefreshing,
-	i18n.WebLastUse, i18n.WebUsage,
+	i18n.WebLastUse, i18n.WebUsage, i18n.SourcesWatchMark, i18n.SourcesLoginHint,
 	i18n.HeaderHealth, i18n.WebHealthFactors, i18n.WebHealthNoFactors, i18n.WebSelectAll, i18n.WebSelected,
 	i18n.WebRefreshSelected, i18n.WebReloginSelected, i18n.WebOpens, i18n.GradeHealthy, i18n.GradeAttention, i18n.GradeCritical,
 	i18n.FactorStatus, i18n.FactorExpiry, i18n.FactorRefreshable, i18n.FactorSuccessRatio, i18n.FactorFailureStreak,
@@ -170,7 +173,7 @@ var uiText = []i18n.Key{
 func (h *Handler) boot(r *http.Request, page string) boot {
 	lang := h.langOf(r)
 	b := boot{Page: page, CSRF: h.o.CSRF, Lang: string(lang), Text: map[string]string{}, Status: map[string]string{}}
-	for _, k := range uiText {
+	for _, k := range append(uiText, transferText...) {
 		b.Text[string(k)] = i18n.T(lang, k)
 	}
 	for _, st := range []string{"valid", "expiring", "expired", "refreshing", "refresh_failed", "needs_reauth", "invalid", "static", "missing"} {

@@ -120,7 +120,9 @@ func newEnv(t *testing.T, lang i18n.Lang) *env {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	sock := filepath.Join(dir, "s.sock")
 	core := newFakeCore()
-	info := func() ipc.DaemonInfo { return ipc.DaemonInfo{Running: true, PID: 1, AuthDir: "/auth", Version: "test"} }
+	info := func() ipc.DaemonInfo {
+		return ipc.DaemonInfo{Running: true, PID: 1, AuthDir: "/auth", Version: "test", Cluster: envCluster}
+	}
 	srv := ipc.NewServer(core, info, ipc.ServerOptions{
 		Now: func() time.Time { return testNow },
 		SetAlias: func(_ context.Context, file, alias string) error {
@@ -480,5 +482,29 @@ func TestMountedBehindTheGuard(t *testing.T) {
 	// A rebinding Host is refused.
 	if code, _, _ := do(browser, "GET", "/ui", "", map[string]string{"Host": "evil.example:80"}); code == 200 {
 		t.Errorf("foreign Host accepted")
+	}
+}
+
+// Another tool's file (tokenDaemon.sources) is named "<source>/<file>":
+// its page and history are reached with the name escaped in one segment.
+func TestSourceTokenPage(t *testing.T) {
+	e := newEnv(t, i18n.EN)
+	e.core.mu.Lock()
+	e.core.states = append(e.core.states, daemon.TokenState{File: "claude-code/.credentials.json", Path: "/home/u/.claude/.credentials.json",
+		Provider: "claude", DisplayName: "Claude Code (max)", Status: tokenfile.StatusExpired, Source: "claude-code", Watch: true, Login: "claude /login"})
+	e.core.history["claude-code/.credentials.json"] = []daemon.Attempt{{At: testNow.Add(-time.Minute), Status: tokenfile.StatusExpired}}
+	e.core.mu.Unlock()
+	code, page := e.get("/ui/token/claude-code%2F.credentials.json")
+	if code != 200 {
+		t.Fatalf("details: %d %s", code, page)
+	}
+	if b := bootOf(t, page); b.File != "claude-code/.credentials.json" || len(b.History) != 1 {
+		t.Fatalf("boot = %+v", b)
+	}
+	if code, body := e.get("/ui/api/history?file=claude-code%2F.credentials.json"); code != 200 || !strings.Contains(body, `"attempts":[`) {
+		t.Errorf("history: %d %s", code, body)
+	}
+	if code, body := e.get("/ui/api/status"); code != 200 || !strings.Contains(body, `"source":"claude-code"`) || !strings.Contains(body, `"watch":true`) {
+		t.Errorf("status: %d %s", code, body)
 	}
 }

@@ -17,6 +17,9 @@ const (
 	EventMissing       = "missing"
 	EventWriteFailed   = "write_failed"
 	EventRecovered     = "recovered"
+	// EventExpired: a watched token of another tool expired (its tool did
+	// not refresh it; the daemon only watches it).
+	EventExpired = "expired"
 	// EventTest is sent by `token-daemon notify test` to every target,
 	// whatever its events.
 	EventTest = "test"
@@ -48,6 +51,10 @@ func eventOf(n daemon.Notice) (name, status string, ok bool) {
 	case daemon.NoticeWriteFailed:
 		// The core shows a failed write as refresh_failed, "write failed: …".
 		return EventWriteFailed, "refresh_failed", true
+	case daemon.NoticeExpired:
+		if n.Watch {
+			return EventExpired, "expired", true
+		}
 	}
 	return "", "", false
 }
@@ -82,6 +89,7 @@ func headline(lang i18n.Lang, event string) string {
 		EventWriteFailed:   i18n.WebhookWriteFailed,
 		EventRecovered:     i18n.WebhookRecovered,
 		EventTest:          i18n.WebhookTest,
+		EventExpired:       i18n.NotifyWatchExpire,
 	}[event]
 	return i18n.T(lang, key)
 }

@@ -133,6 +133,9 @@ func (n *Notifier) Notify(no daemon.Notice) {
 		return
 	}
 	ev := n.event(name, status, no.File, no.DisplayName, no.Provider, no.Reason)
+	if no.Login != "" && (name == EventNeedsReauth || name == EventMissing || name == EventExpired) {
+		ev.Fix = no.Login // another tool's file: that tool logs in again
+	}
 	n.mu.Lock()
 	n.failed[no.File] = ev
 	n.mu.Unlock()

@@ -52,7 +52,9 @@
   }
   function factorText(f) { return (T["health.factor." + f.factor] || f.factor) + ": " + f.detail + " (" + f.impact + ")"; }
   var selected = {}; // file -> true
-  function canReauth(t) { return t.provider !== "" && t.status !== "static" && t.status !== "missing"; }
+  // Another tool's file (t.source) is logged in again with that tool (t.login);
+  // a handed-off file (static) may be taken back by a login.
+  function canReauth(t) { return t.provider !== "" && !t.source && (t.status !== "static" || t.reasonCode === "handed_off") && t.status !== "missing"; }
 
   var toastTimer;
   function toast(msg, bad) {
@@ -143,6 +145,10 @@
     var td = el("td", "status");
     td.appendChild(el("span", "st st-" + t.status, statusLabel(t.status)));
     if (t.reason) td.appendChild(el("div", "why", t.reason));
+    if (t.watch) td.appendChild(el("div", "why watch", T["sources.watchMark"]));
+    if (t.login && (t.status === "needs_reauth" || t.status === "missing")) {
+      td.appendChild(el("div", "why login mono", fmt(T["sources.loginHint"], t.login)));
+    }
     return td;
   }
 

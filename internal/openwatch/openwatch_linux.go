@@ -26,7 +26,11 @@ func (o *osWatcher) arm(dir string) error {
 	// A non-blocking fd in an *os.File goes through the runtime's poller:
 	// Close from another goroutine ends a Read in progress.
 	o.f = os.NewFile(uintptr(fd), "inotify")
-	if _, err := unix.InotifyAddWatch(fd, dir, unix.IN_OPEN|unix.IN_ONLYDIR); err != nil {
+	// Closes are watched only to be dropped: the kernel merges identical
+	// events in a row that were not read yet, and open, close, open, close
+	// has none in a row, so each of several quick opens stays one event
+	// (this process's own opens must each meet theirs).
+	if _, err := unix.InotifyAddWatch(fd, dir, unix.IN_OPEN|unix.IN_CLOSE_WRITE|unix.IN_CLOSE_NOWRITE|unix.IN_ONLYDIR); err != nil {
 		o.f.Close()
 		return fmt.Errorf("watch opens in %s: %w", dir, err)
 	}

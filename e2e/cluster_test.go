@@ -255,6 +255,27 @@ func TestClusterThreeNodesOnRealEtcd(t *testing.T) {
 	t.Logf("etcd: %s", etcd.version(t))
 	srv := newUseServer(t)
 	homes := []*home{newHome(t), newHome(t), newHome(t)}
+	// On a failure, the daemons' log lines about the files whose refresh
+	// token was sent twice (before the homes are removed).
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for _, re := range srv.reused() {
+			var i int
+			if _, err := fmt.Sscanf(re, "RT0-%d-", &i); err != nil {
+				continue
+			}
+			name := fmt.Sprintf("qwen-oauth-%d-c.json", i)
+			for n, h := range homes {
+				for _, line := range strings.Split(h.logText(), "\n") {
+					if strings.Contains(line, "file="+name) || strings.Contains(line, "session") || strings.Contains(line, "role") {
+						t.Logf("n%d: %s", n+1, line)
+					}
+				}
+			}
+		}
+	})
 	key := filepath.Join(homes[0].dir, "cluster.key")
 	r := homes[0].mustRun("token-daemon", "cluster", "init", "--key", key, "--etcd", etcd.url)
 	if !strings.Contains(r.stdout, key) || !strings.Contains(r.stdout, `"endpoints"`) {

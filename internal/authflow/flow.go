@@ -69,8 +69,19 @@ type flow struct {
 	created  time.Time
 	expires  time.Time
 	authURL  string
-	device   *provider.DeviceAuth
-	cancel   context.CancelFunc
+	// redirect is the redirect URI of the authorization URL, sent again
+	// in the code exchange.
+	redirect string
+	// manual: the copy/paste variant (the provider shows code#state, the
+	// user pastes it into the CLI); noBrowser asked for a login without a
+	// local browser.
+	manual, noBrowser bool
+	// release frees what the flow holds beside the server: the listener
+	// on a provider's fixed callback port (nil when none). Safe to call
+	// more than once.
+	release func()
+	device  *provider.DeviceAuth
+	cancel  context.CancelFunc
 
 	used     bool // callback seen
 	status   flowStatus
@@ -107,6 +118,10 @@ type LoginRequest struct {
 	File     string
 	Provider string
 	Alias    string
+	// NoBrowser: the machine has no local browser. A provider with a
+	// copy/paste variant (claude) uses it; one with a device login beside
+	// its browser login (codex) uses that; others run as usual.
+	NoBrowser bool
 }
 
 // Pending is a started login: open URL in a browser, then wait on Done.
@@ -114,6 +129,12 @@ type Pending struct {
 	FlowID string
 	URL    string // the page to open, carrying ?k=<secret> once
 	Done   <-chan Outcome
+	// AuthURL is set for a copy/paste login: the provider's page to open
+	// in any browser; the code it shows goes to SubmitCode.
+	AuthURL string
+	// UserCode and VerifyURL are set for a device login: the code to
+	// enter at the provider's page.
+	UserCode, VerifyURL string
 }
 
 // Login starts (or joins) a login for the CLI and ipc. The flow ends when
@@ -125,9 +146,9 @@ func (s *Server) Login(ctx context.Context, req LoginRequest) (*Pending, error) 
 	var f *flow
 	var err error
 	if req.File != "" {
-		f, err = s.startForFile(ctx, req.File)
+		f, err = s.startForFile(ctx, req.File, req.NoBrowser)
 	} else {
-		f, err = s.startNew(ctx, req.Provider, req.Alias)
+		f, err = s.startNew(ctx, req.Provider, req.Alias, req.NoBrowser)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("login: %w", err)
@@ -154,7 +175,15 @@ func (s *Server) Login(ctx context.Context, req LoginRequest) (*Pending, error) 
 		case <-f.doneSignal(s):
 		}
 	}()
-	return &Pending{FlowID: f.id, URL: s.BaseURL() + page + "?" + secretParam + "=" + url.QueryEscape(s.o.Secret), Done: ch}, nil
+	p := &Pending{FlowID: f.id, URL: s.BaseURL() + page + "?" + secretParam + "=" + url.QueryEscape(s.o.Secret), Done: ch}
+	if f.manual {
+		p.AuthURL = f.authURL
+	}
+	if f.device != nil {
+		p.UserCode = f.device.UserCode
+		p.VerifyURL = firstNonEmpty(f.device.VerificationURIComplete, f.device.VerificationURI)
+	}
+	return p, nil
 }
 
 // doneSignal is closed when f ends (success or error).
@@ -221,7 +250,7 @@ func (s *Server) hasFlow(name string) bool {
 }
 
 // startForFile joins the open flow of a file or starts one.
-func (s *Server) startForFile(ctx context.Context, name string) (*flow, error) {
+func (s *Server) startForFile(ctx context.Context, name string, noBrowser bool) (*flow, error) {
 	t, err := s.lookup(name)
 	if err != nil {
 		return nil, err
@@ -229,10 +258,15 @@ func (s *Server) startForFile(ctx context.Context, name string) (*flow, error) {
 	if !t.canAuth {
 		return nil, fmt.Errorf("%w: %s: %s", ErrNotReauthable, name, t.why)
 	}
+	// A login of the same kind already open for this file is joined (the
+	// CLI's login and the page's button are one flow); a copy/paste or
+	// device login asked for without a browser is a kind of its own.
+	p, _ := s.o.Providers.Get(t.file.Provider)
+	manual, device := loginKind(p, noBrowser)
 	now := s.now()
 	s.mu.Lock()
 	for _, f := range s.flows {
-		if f.file == name && f.status == statusPending && !f.used && now.Before(f.expires) {
+		if f.file == name && f.status == statusPending && !f.used && now.Before(f.expires) && f.manual == manual && (f.device != nil) == device {
 			s.mu.Unlock()
 			return f, nil
 		}
@@ -242,11 +276,23 @@ func (s *Server) startForFile(ctx context.Context, name string) (*flow, error) {
 	if !strings.Contains(hint, "@") {
 		hint = "" // iflow's "email" may be a phone number
 	}
-	return s.start(ctx, &flow{file: name, provider: t.file.Provider, hint: hint})
+	return s.start(ctx, &flow{file: name, provider: t.file.Provider, hint: hint, noBrowser: noBrowser})
+}
+
+// loginKind says how a login of p runs: without a local browser, the
+// copy/paste variant where there is one, else the device login where the
+// provider has both; a provider with only a device login always uses it.
+func loginKind(p provider.Provider, noBrowser bool) (manual, device bool) {
+	_, isAC := p.(provider.AuthCodeFlow)
+	_, isDF := p.(provider.DeviceFlow)
+	_, hasManual := p.(provider.ManualRedirect)
+	manual = noBrowser && isAC && hasManual
+	device = isDF && (!isAC || noBrowser && !manual)
+	return manual, device
 }
 
 // startNew starts a login for a new account of a provider.
-func (s *Server) startNew(ctx context.Context, prov, alias string) (*flow, error) {
+func (s *Server) startNew(ctx context.Context, prov, alias string, noBrowser bool) (*flow, error) {
 	p, ok := s.o.Providers.Get(prov)
 	if !ok || !s.hasFlow(prov) {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownProvider, prov)
@@ -255,7 +301,7 @@ func (s *Server) startNew(ctx context.Context, prov, alias string) (*flow, error
 	if err != nil {
 		return nil, err
 	}
-	return s.start(ctx, &flow{provider: p.Name(), alias: alias})
+	return s.start(ctx, &flow{provider: p.Name(), alias: alias, noBrowser: noBrowser})
 }
 
 // start registers f and begins its provider flow.
@@ -267,16 +313,26 @@ func (s *Server) start(ctx context.Context, f *flow) (*flow, error) {
 	f.expires = f.created.Add(flowTTL)
 	f.status = statusPending
 	s.gc()
-	switch fl := p.(type) {
-	case provider.AuthCodeFlow:
+	ac, isAC := p.(provider.AuthCodeFlow)
+	df, _ := p.(provider.DeviceFlow)
+	var useDevice bool
+	f.manual, useDevice = loginKind(p, f.noBrowser)
+	switch {
+	case isAC && !useDevice:
 		f.state = randomToken(24)
 		f.verifier = oauth2.GenerateVerifier() // iflow ignores it
-		f.authURL = fl.AuthCodeURL(s.BaseURL()+"/oauth2callback", f.state, f.verifier, f.hint)
+		redirect, release, err := s.redirectFor(p, f)
+		if err != nil {
+			return nil, err
+		}
+		f.redirect, f.release = redirect, release
+		f.authURL = ac.AuthCodeURL(redirect, f.state, f.verifier, f.hint)
 		s.mu.Lock()
 		s.flows[f.id] = f
 		s.byState[f.state] = f
 		s.mu.Unlock()
-	case provider.DeviceFlow:
+	case useDevice:
+		fl := df
 		da, err := fl.StartDevice(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("start %s device login: %w", f.provider, err)
@@ -294,7 +350,7 @@ func (s *Server) start(ctx context.Context, f *flow) (*flow, error) {
 	default:
 		return nil, fmt.Errorf("%w: %q", ErrUnknownProvider, f.provider)
 	}
-	s.o.Logger.Info("login started", "flow", f.id, "provider", f.provider, "file", f.file)
+	s.o.Logger.Info("login started", "flow", f.id, "provider", f.provider, "file", f.file, "redirect", f.redirect, "manual", f.manual, "device", f.device != nil)
 	return f, nil
 }
 
@@ -362,8 +418,14 @@ func (s *Server) callback(ctx context.Context, q map[string][]string) *flow {
 		return f
 	}
 	p, _ := s.o.Providers.Get(f.provider)
-	ac, _ := p.(provider.AuthCodeFlow)
-	u, err := ac.Exchange(ctx, code, f.verifier, s.BaseURL()+"/oauth2callback")
+	var u tokenfile.Update
+	var err error
+	if se, ok := p.(provider.StateExchanger); ok {
+		u, err = se.ExchangeState(ctx, code, state, f.verifier, f.redirect)
+	} else {
+		ac, _ := p.(provider.AuthCodeFlow)
+		u, err = ac.Exchange(ctx, code, f.verifier, f.redirect)
+	}
 	if err != nil {
 		s.fail(f, reasonExchange, err)
 		return f
@@ -407,6 +469,9 @@ func (s *Server) endLocked(f *flow) {
 	f.ended = s.now()
 	if f.cancel != nil {
 		f.cancel()
+	}
+	if f.release != nil {
+		f.release()
 	}
 	o := f.outcomeLocked()
 	for _, w := range f.waiters {

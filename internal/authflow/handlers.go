@@ -79,10 +79,13 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /flow/{id}/state", s.handleFlowState)
 	mux.HandleFunc("POST /flow/{id}/save-new", s.handleSaveNew)
 	mux.HandleFunc("GET /oauth2callback", s.handleCallback)
+	mux.HandleFunc("GET /callback", s.handleCallbackElsewhere) // http://localhost:<port>/callback (claude)
 	mux.HandleFunc("GET /device/{id}", s.handleDevice)
 	mux.HandleFunc("GET /done/{id}", s.handleDone)
 	mux.Handle("GET /assets/", http.FileServerFS(assetFS))
-	public := func(p string) bool { return p == "/oauth2callback" || strings.HasPrefix(p, "/assets/") }
+	public := func(p string) bool {
+		return p == "/oauth2callback" || p == "/callback" || strings.HasPrefix(p, "/assets/")
+	}
 	return s.secure(public, mux)
 }
 
@@ -122,6 +125,10 @@ func providerLabel(name string) string {
 		return "iFlow"
 	case tokenfile.ProviderQwen:
 		return "Qwen"
+	case tokenfile.ProviderCodex:
+		return "ChatGPT"
+	case tokenfile.ProviderClaude:
+		return "Claude"
 	}
 	return name
 }
@@ -160,7 +167,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 		order = append(order, prov)
 		return g
 	}
-	names := []string{tokenfile.ProviderAntigravity, tokenfile.ProviderGeminiCLI, tokenfile.ProviderIFlow, tokenfile.ProviderQwen}
+	names := []string{tokenfile.ProviderAntigravity, tokenfile.ProviderClaude, tokenfile.ProviderCodex, tokenfile.ProviderGeminiCLI, tokenfile.ProviderIFlow, tokenfile.ProviderQwen}
 	if pn, ok := s.o.Providers.(providerNames); ok {
 		names = pn.Names()
 	}
@@ -229,7 +236,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request, what string) {
 
 func (s *Server) handleAuthStart(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("file")
-	f, err := s.startForFile(s.baseCtx, name)
+	f, err := s.startForFile(s.baseCtx, name, false)
 	if err != nil {
 		s.startFailed(w, r, err, "/auth/"+url.PathEscape(name))
 		return
@@ -238,7 +245,7 @@ func (s *Server) handleAuthStart(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAddStart(w http.ResponseWriter, r *http.Request) {
-	f, err := s.startNew(s.baseCtx, r.PathValue("provider"), r.PostFormValue("alias"))
+	f, err := s.startNew(s.baseCtx, r.PathValue("provider"), r.PostFormValue("alias"), false)
 	if err != nil {
 		s.startFailed(w, r, err, "/")
 		return
@@ -254,8 +261,15 @@ func (s *Server) startFailed(w http.ResponseWriter, r *http.Request, err error, 
 		status = http.StatusConflict
 	}
 	s.o.Logger.Warn("login start failed", "path", r.URL.Path, "err", err)
+	reason := s.tr(r, "auth.err.start", shorten(err.Error()))
+	var pt *PortTakenError
+	if errors.As(err, &pt) {
+		status = http.StatusConflict
+		_, args := pt.ErrorCode()
+		reason = s.tr(r, string(i18n.LoginPortTaken), args[0], args[1])
+	}
 	s.render(w, r, status, "done.html", s.tr(r, "auth.errorTitle"), doneView{
-		Status: string(statusError), Reason: s.tr(r, "auth.err.start", shorten(err.Error())), Retry: retry,
+		Status: string(statusError), Reason: reason, Retry: retry,
 	})
 }
 

@@ -110,7 +110,7 @@ func (s *Server) complete(ctx context.Context, f *flow, u tokenfile.Update) {
 	}
 	path := filepath.Join(s.o.AuthDir, f.file)
 	tf := tokenfile.Read(path, s.o.FileOptions)
-	known := tf.Email != "" || tf.AccountID != ""
+	known := tf.Email != "" || tf.AccountID != "" || tf.Workspace != ""
 	if known && accErr != nil {
 		s.fail(f, reasonIdentity, accErr)
 		return
@@ -119,8 +119,7 @@ func (s *Server) complete(ctx context.Context, f *flow, u tokenfile.Update) {
 		s.mu.Lock()
 		f.status = statusMismatch
 		f.held, f.heldAcc = u, acc
-		f.account = accountName(acc)
-		f.oldAcct = firstNonEmpty(tf.Email, tf.AccountID)
+		f.oldAcct, f.account = mismatchNames(tf, acc)
 		s.mu.Unlock()
 		s.o.Logger.Warn("login account differs from the file's; file left unchanged", "flow", f.id, "file", f.file)
 		return
@@ -303,14 +302,35 @@ func (s *Server) saveNew(ctx context.Context, f *flow, alias string) error {
 	return nil
 }
 
+// differs: the login is another account than the file's. Every key both
+// name must agree: the same email in another workspace (codex's
+// chatgpt_account_id, claude's organization) is another account.
 func differs(tf *tokenfile.File, acc provider.Account) bool {
-	if tf.Email != "" && acc.Email != "" {
-		return !strings.EqualFold(tf.Email, acc.Email)
-	}
-	if tf.AccountID != "" && acc.ID != "" {
-		return tf.AccountID != acc.ID
+	switch {
+	case tf.Email != "" && acc.Email != "" && !strings.EqualFold(tf.Email, acc.Email):
+		return true
+	case tf.AccountID != "" && acc.ID != "" && tf.AccountID != acc.ID:
+		return true
+	case tf.Workspace != "" && acc.Workspace != "" && tf.Workspace != acc.Workspace:
+		return true
 	}
 	return false
+}
+
+// mismatchNames name the two accounts of a mismatch so that they read
+// differently: with the account or workspace id when the emails agree.
+func mismatchNames(tf *tokenfile.File, acc provider.Account) (file, login string) {
+	file, login = firstNonEmpty(tf.Email, tf.AccountID), accountName(acc)
+	if !strings.EqualFold(file, login) {
+		return file, login
+	}
+	switch {
+	case tf.AccountID != "" && acc.ID != "" && tf.AccountID != acc.ID:
+		return file + " (" + tf.AccountID + ")", login + " (" + acc.ID + ")"
+	case tf.Workspace != "" && acc.Workspace != "":
+		return file + " (" + tf.Workspace + ")", login + " (" + acc.Workspace + ")"
+	}
+	return file, login
 }
 
 func accountName(a provider.Account) string { return firstNonEmpty(a.Email, a.ID) }

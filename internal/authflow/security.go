@@ -119,7 +119,9 @@ func (s *Server) newSession() string {
 }
 
 // hostOK: the Host header names the loopback address and our port
-// (defeats DNS rebinding).
+// (defeats DNS rebinding). localhost:<port> is the host of the redirect
+// URIs that must say localhost (claude's /callback); a provider's fixed
+// callback port has its own check (fixedHandler).
 func (s *Server) hostOK(r *http.Request) bool {
 	s.mu.Lock()
 	port := s.port
@@ -131,16 +133,20 @@ func (s *Server) hostOK(r *http.Request) bool {
 	return r.Host == "127.0.0.1:"+p || r.Host == "localhost:"+p
 }
 
+// setPageHeaders are the headers of every answer of the auth pages.
+func setPageHeaders(h http.Header) {
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+}
+
 // secure wraps every route: Host check, then the secret (query once, then
 // the cookie) except on public paths, then CSRF on POSTs.
 func (s *Server) secure(public func(path string) bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Cache-Control", "no-store")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+		setPageHeaders(w.Header())
 		if !s.hostOK(r) {
 			http.Error(w, "misdirected request", http.StatusMisdirectedRequest)
 			return

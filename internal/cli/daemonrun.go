@@ -45,6 +45,8 @@ func newRegistry(f *Factory, s *Settings) (*provider.Registry, error) {
 		HTTPClient: &http.Client{Timeout: tokenRequestTimeout},
 		Now:        time.Now,
 		Sleep:      sleepContext,
+		// A test hook only: see testhold.go.
+		CodexCallbackPorts: testCodexPorts(f.getenv),
 	})
 }
 

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -56,16 +58,23 @@ func runLogin(ctx context.Context, f *Factory, opts *LoginOptions) error {
 	if st, err := client.Status(ctx); err == nil {
 		base = st.Daemon.WebURL
 	}
-	started := func(st ipc.LoginStarted) { announceLogin(f, s, base, st.URL, opts.NoBrowser) }
-	req := ipc.LoginRequest{Name: opts.Name, Alias: opts.Alias}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	started := func(st ipc.LoginStarted) {
+		announceStarted(ctx, f, s, base, st, opts.NoBrowser, client.SubmitCode, cancel)
+	}
+	req := ipc.LoginRequest{Name: opts.Name, Alias: opts.Alias, NoBrowser: opts.NoBrowser}
 	out, err := client.Login(ctx, req, started)
 	if errors.Is(err, ipc.ErrNotRunning) {
 		fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.LoginInProcess))
-		out, err = loginInProcess(ctx, f, s, req, func(st ipc.LoginStarted, pagesBase string) {
-			announceLogin(f, s, pagesBase, st.URL, opts.NoBrowser)
+		out, err = loginInProcess(ctx, f, s, req, func(st ipc.LoginStarted, pagesBase string, submit submitFunc) {
+			announceStarted(ctx, f, s, pagesBase, st, opts.NoBrowser, submit, cancel)
 		})
 	}
 	if err != nil {
+		if msg := codedLoginError(s.Lang, err); msg != "" {
+			return errors.New(msg)
+		}
 		return apiErrorSentence(s.Lang, err)
 	}
 	if out.Error != "" {
@@ -81,6 +90,64 @@ func runLogin(ctx context.Context, f *Factory, opts *LoginOptions) error {
 	}
 	_, err = fmt.Fprintln(f.IO.Out, done)
 	return err
+}
+
+// codedLoginError words a login error that has a code (the daemon's, or
+// the in-process server's), "" when it has none.
+func codedLoginError(lang i18n.Lang, err error) string {
+	var code string
+	var args []string
+	var apiErr *ipc.APIError
+	var coded interface{ ErrorCode() (string, []string) }
+	switch {
+	case errors.As(err, &apiErr):
+		code, args = apiErr.Code, apiErr.Args
+	case errors.As(err, &coded):
+		code, args = coded.ErrorCode()
+	}
+	if code == string(i18n.LoginPortTaken) && len(args) == 2 {
+		return i18n.T(lang, i18n.LoginPortTaken, termtext.Escape(args[0]), termtext.Escape(args[1]))
+	}
+	return ""
+}
+
+// submitFunc sends a copy/paste login's code to the flow.
+type submitFunc func(ctx context.Context, flowID, code string) error
+
+// announceStarted tells the user what to do: a device login's code, a
+// copy/paste login's page and prompt, or the page to open.
+func announceStarted(ctx context.Context, f *Factory, s *Settings, base string, st ipc.LoginStarted, noBrowser bool, submit submitFunc, cancel func()) {
+	switch {
+	case st.UserCode != "" && noBrowser:
+		// The code to enter elsewhere first; the local page shows it too.
+		fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.LoginDeviceCode, termtext.Escape(st.VerifyURL), termtext.Escape(st.UserCode)))
+		announceLogin(f, s, base, st.URL, noBrowser)
+	case st.AuthURL != "":
+		pasteCode(ctx, f, s, st, submit, cancel)
+	default:
+		announceLogin(f, s, base, st.URL, noBrowser)
+	}
+}
+
+// pasteCode shows the provider's page, reads the code the user pastes and
+// sends it, asking again while it is not accepted; end of input cancels
+// the login.
+func pasteCode(ctx context.Context, f *Factory, s *Settings, st ipc.LoginStarted, submit submitFunc, cancel func()) {
+	fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.LoginPasteOpen, termtext.Escape(st.AuthURL)))
+	fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.LoginPastePrompt))
+	in := bufio.NewScanner(f.IO.In)
+	for in.Scan() {
+		code := strings.TrimSpace(in.Text())
+		if code == "" {
+			continue
+		}
+		err := submit(ctx, st.FlowID, code)
+		if err == nil {
+			return
+		}
+		fmt.Fprintln(f.IO.ErrOut, i18n.T(s.Lang, i18n.LoginPasteBad, termtext.Escape(err.Error())))
+	}
+	cancel()
 }
 
 // announceLogin prints the page, and opens it unless told not to or there
@@ -112,7 +179,7 @@ func hasDisplay(getenv func(string) string) bool {
 
 // loginInProcess serves the login pages from this process when no daemon
 // runs, for as long as the login takes.
-func loginInProcess(ctx context.Context, f *Factory, s *Settings, req ipc.LoginRequest, started func(st ipc.LoginStarted, base string)) (ipc.LoginOutcome, error) {
+func loginInProcess(ctx context.Context, f *Factory, s *Settings, req ipc.LoginRequest, started func(st ipc.LoginStarted, base string, submit submitFunc)) (ipc.LoginOutcome, error) {
 	var out ipc.LoginOutcome
 	err := withInProcessCore(ctx, f, s, func(p *inProcess) error {
 		logger, logFile, err := openLogger(f, s, true)
@@ -151,7 +218,7 @@ func loginInProcess(ctx context.Context, f *Factory, s *Settings, req ipc.LoginR
 		if err != nil {
 			return err
 		}
-		started(st, pages.BaseURL())
+		started(st, pages.BaseURL(), pages.SubmitCode)
 		select {
 		case out = <-done:
 		case <-ctx.Done():
@@ -160,6 +227,9 @@ func loginInProcess(ctx context.Context, f *Factory, s *Settings, req ipc.LoginR
 		// Keep serving until the browser has shown the result page (or a
 		// few seconds): the login ends in the callback, one request before
 		// that page.
+		if st.AuthURL != "" {
+			return nil // a pasted code: no page of ours shows the result
+		}
 		grace := time.NewTimer(resultPageGrace)
 		defer grace.Stop()
 		select {

@@ -2,8 +2,26 @@ package cli
 
 import (
 	"os"
+	"strconv"
+	"strings"
 	"time"
 )
+
+// testCodexPortsEnv replaces codex's callback ports 1455 and 1457 (e.g.
+// "41455,41457") for the end-to-end tests, which cannot count on those
+// ports being free. The Codex client accepts no other redirect, so a real
+// login never works with it set; nothing else in the product reads it.
+const testCodexPortsEnv = "ROUTECODEX_TEST_CODEX_CALLBACK_PORTS"
+
+func testCodexPorts(getenv func(string) string) []int {
+	var ports []int
+	for _, p := range strings.Split(getenv(testCodexPortsEnv), ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(p)); err == nil && n > 0 && n < 65536 {
+			ports = append(ports, n)
+		}
+	}
+	return ports
+}
 
 // testHoldEnv names a file path that the end-to-end kill test sets: after a
 // provider's answer is saved in its .pending file and before it is written,

@@ -84,7 +84,7 @@ func authPageURL(base, secret, file string) string {
 type loginsAdapter struct{ srv *authflow.Server }
 
 func (a loginsAdapter) Login(ctx context.Context, req ipc.LoginRequest) (ipc.LoginStarted, <-chan ipc.LoginOutcome, error) {
-	p, err := a.srv.Login(ctx, authflow.LoginRequest{File: req.File, Provider: req.Provider, Alias: req.Alias})
+	p, err := a.srv.Login(ctx, authflow.LoginRequest{File: req.File, Provider: req.Provider, Alias: req.Alias, NoBrowser: req.NoBrowser})
 	if err != nil {
 		return ipc.LoginStarted{}, nil, err
 	}
@@ -100,7 +100,12 @@ func (a loginsAdapter) Login(ctx context.Context, req ipc.LoginRequest) (ipc.Log
 		case <-ctx.Done():
 		}
 	}()
-	return ipc.LoginStarted{FlowID: p.FlowID, URL: p.URL, File: req.File}, out, nil
+	return ipc.LoginStarted{FlowID: p.FlowID, URL: p.URL, File: req.File, AuthURL: p.AuthURL, UserCode: p.UserCode, VerifyURL: p.VerifyURL}, out, nil
+}
+
+// SubmitCode completes a copy/paste login (ipc.CodeSubmitter).
+func (a loginsAdapter) SubmitCode(ctx context.Context, flowID, code string) error {
+	return a.srv.SubmitCode(ctx, flowID, code)
 }
 
 // followEvents keeps what lives beside the core in step with it: every

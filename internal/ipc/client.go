@@ -25,6 +25,10 @@ type APIError struct {
 	Message    string       // one sentence
 	Candidates []string     // file names, when a name was ambiguous (409)
 	Reason     *TokenReason // a failed token request's coded reason, if any
+	// Code and Args name the error for wording it in the user's language
+	// ("" when the daemon gave none), e.g. a login's taken callback port.
+	Code string
+	Args []string
 }
 
 func (e *APIError) Error() string { return e.Message }
@@ -221,6 +225,7 @@ func readAPIError(resp *http.Response) *APIError {
 	if json.Unmarshal(data, &body) == nil && body.Error != "" {
 		e.Message = body.Error
 		e.Candidates = body.Candidates
+		e.Code, e.Args = body.Code, body.Args
 		e.Reason = body.Reason
 	} else {
 		e.Message = fmt.Sprintf("token daemon answered %d %s", resp.StatusCode, strings.ToLower(http.StatusText(resp.StatusCode)))

@@ -51,7 +51,12 @@ func (s *Server) handleReauth(w http.ResponseWriter, r *http.Request) {
 	}
 	started, done, err := s.opts.Logins.Login(r.Context(), req)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		body := ErrorBody{Error: err.Error()}
+		var coded interface{ ErrorCode() (string, []string) }
+		if errors.As(err, &coded) {
+			body.Code, body.Args = coded.ErrorCode()
+		}
+		writeJSON(w, http.StatusBadRequest, body)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
@@ -70,6 +75,44 @@ func (s *Server) handleReauth(w http.ResponseWriter, r *http.Request) {
 	case <-s.stopping:
 		_ = enc.Encode(LoginEvent{Outcome: &LoginOutcome{File: started.File, Error: "the token daemon stopped"}})
 	}
+}
+
+// CodeSubmitter completes copy/paste logins; the daemon's Logins
+// implements it.
+type CodeSubmitter interface {
+	SubmitCode(ctx context.Context, flowID, code string) error
+}
+
+// handleReauthCode answers POST /v1/reauth/code: 204 when the code was
+// taken (the outcome comes on the login's own answer), 400 when it was not.
+func (s *Server) handleReauthCode(w http.ResponseWriter, r *http.Request) {
+	cs, ok := s.opts.Logins.(CodeSubmitter)
+	if !ok {
+		writeError(w, http.StatusNotImplemented, "this daemon takes no pasted codes", nil)
+		return
+	}
+	var req LoginCode
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil || req.FlowID == "" || strings.TrimSpace(req.Code) == "" {
+		writeError(w, http.StatusBadRequest, `request body is not a code: give "flowId" and "code"`, nil)
+		return
+	}
+	if err := cs.SubmitCode(r.Context(), req.FlowID, req.Code); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// SubmitCode sends the code a copy/paste login's page showed.
+func (c *Client) SubmitCode(ctx context.Context, flowID, code string) error {
+	resp, err := c.send(ctx, http.MethodPost, "reauth/code", LoginCode{FlowID: flowID, Code: code})
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
 }
 
 // Login asks the daemon to start a login and waits for its outcome;

@@ -184,6 +184,10 @@ type RefreshResponse struct {
 type ErrorBody struct {
 	Error      string   `json:"error"`
 	Candidates []string `json:"candidates,omitempty"`
+	// Code and Args name the error for a client that words it in its
+	// language (e.g. "login.portTaken" with the provider and its ports).
+	Code string   `json:"code,omitempty"`
+	Args []string `json:"args,omitempty"`
 	// Reason codes Error when a token request failed, for the client to
 	// word it in its language.
 	Reason *TokenReason `json:"reason,omitempty"`
@@ -202,10 +206,13 @@ type TokenReason struct {
 // name, alias or email of an existing account, or a provider name for a
 // new account) and Alias; the server resolves Name into File or Provider.
 type LoginRequest struct {
-	Name     string `json:"name"`
-	Alias    string `json:"alias,omitempty"`
-	File     string `json:"-"`
-	Provider string `json:"-"`
+	Name  string `json:"name"`
+	Alias string `json:"alias,omitempty"`
+	// NoBrowser: the user has no local browser (`login --no-browser`):
+	// a copy/paste or device login where the provider has one.
+	NoBrowser bool   `json:"noBrowser,omitempty"`
+	File      string `json:"-"`
+	Provider  string `json:"-"`
 }
 
 // LoginStarted is the first line of a POST /v1/reauth answer: the page the
@@ -214,6 +221,19 @@ type LoginStarted struct {
 	FlowID string `json:"flowId"`
 	URL    string `json:"url"`
 	File   string `json:"file,omitempty"`
+	// AuthURL is set for a copy/paste login: the provider's page to open
+	// in any browser; what it shows goes to POST /v1/reauth/code.
+	AuthURL string `json:"authUrl,omitempty"`
+	// UserCode and VerifyURL are set for a device login.
+	UserCode  string `json:"userCode,omitempty"`
+	VerifyURL string `json:"verifyUrl,omitempty"`
+}
+
+// LoginCode is the body of POST /v1/reauth/code: the code a copy/paste
+// login's page showed.
+type LoginCode struct {
+	FlowID string `json:"flowId"`
+	Code   string `json:"code"`
 }
 
 // LoginOutcome is the last line of a POST /v1/reauth answer.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/routecodex/token-daemon/internal/i18n"
 )
@@ -47,6 +48,10 @@ type batch struct {
 	ended   bool
 	shown   chan struct{} // closed when the browser saw the summary
 	once    bool
+	// owned: a CLI waits for it (BatchLogin) and ends it; a batch the
+	// web UI started has no owner and ends when idle (gc).
+	owned   bool
+	touched time.Time // the last step of the batch, for gc
 }
 
 // BatchLogin starts a batch re-login of existing files, for the CLI and
@@ -59,6 +64,9 @@ func (s *Server) BatchLogin(ctx context.Context, files []string) (*BatchPending,
 		return nil, errors.New("login: no file to log in")
 	}
 	b := s.newBatch(files)
+	s.mu.Lock()
+	b.owned = true
+	s.mu.Unlock()
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -74,7 +82,7 @@ func (s *Server) BatchLogin(ctx context.Context, files []string) (*BatchPending,
 
 func (s *Server) newBatch(files []string) *batch {
 	b := &batch{id: randomToken(12), files: append([]string(nil), files...),
-		items: make(chan BatchItem, len(files)), shown: make(chan struct{})}
+		items: make(chan BatchItem, len(files)), shown: make(chan struct{}), touched: s.now()}
 	s.mu.Lock()
 	if s.batches == nil {
 		s.batches = map[string]*batch{}
@@ -103,6 +111,7 @@ func (s *Server) recordLocked(b *batch, it BatchItem) {
 		return
 	}
 	b.results = append(b.results, it)
+	b.touched = s.now()
 	b.items <- it // buffered: one slot per file
 	b.next++
 	b.lastErr, b.flowID = nil, ""
@@ -141,6 +150,7 @@ func (s *Server) watchBatchFlow(b *batch, f *flow, file string) {
 	}
 	b.lastErr = o.Err // back on the queue page: retry or skip
 	b.flowID = ""
+	b.touched = s.now()
 }
 
 type batchRow struct {
@@ -240,6 +250,7 @@ func (s *Server) handleBatchStart(w http.ResponseWriter, r *http.Request) {
 	started := b.flowID != f.id
 	if !b.ended && b.next < len(b.files) && b.files[b.next] == file {
 		b.flowID = f.id
+		b.touched = s.now()
 	}
 	s.mu.Unlock()
 	if started {

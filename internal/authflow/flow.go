@@ -514,6 +514,18 @@ func (s *Server) gc() {
 			delete(s.byState, f.state)
 		}
 	}
+	// A batch is forgotten an hour after its last step with no login in
+	// progress; one the web UI started (no CLI waits for it) ends then.
+	for id, b := range s.batches {
+		if b.flowID != "" || now.Sub(b.touched) <= finishedTTL || (b.owned && !b.ended) {
+			continue
+		}
+		if !b.ended {
+			b.ended = true
+			close(b.items)
+		}
+		delete(s.batches, id)
+	}
 }
 
 func (s *Server) flow(id string) *flow {

@@ -524,3 +524,39 @@ func TestTemplateKeys(t *testing.T) {
 		}
 	}
 }
+
+// A batch the web UI started and left is forgotten an hour after its
+// last step; one a CLI still waits for is kept until it ends.
+func TestIdleBatchesAreForgotten(t *testing.T) {
+	e := newEnv(t, i18n.EN)
+	web := e.srv.newBatch([]string{geminiFile})
+	cli, err := e.srv.BatchLogin(context.Background(), []string{geminiFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(finishedTTL / 2)
+	e.srv.sweep()
+	if e.srv.batchCount() != 2 {
+		t.Fatalf("%d batches after half an hour, want both kept", e.srv.batchCount())
+	}
+	e.clock.Add(finishedTTL)
+	e.srv.sweep()
+	if n := e.srv.batchCount(); n != 1 {
+		t.Fatalf("%d batches after an idle hour, want only the CLI's", n)
+	}
+	if _, open := <-web.items; open {
+		t.Error("the forgotten batch's items were not closed")
+	}
+	select {
+	case <-cli.Items:
+		t.Error("the CLI's batch was ended by gc")
+	default:
+	}
+}
+
+// batchCount is how many batches are kept (for tests of gc).
+func (s *Server) batchCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.batches)
+}

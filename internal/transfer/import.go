@@ -190,7 +190,9 @@ func decide(it Item, in *tokenfile.File, byName map[string]*tokenfile.File, loca
 
 // sameAccount tells whether a and b are one account of one provider, and
 // whether that could be told at all: the same refresh token, else the
-// email, else the account id. Without any of them it cannot be told.
+// account id (the provider's account key: one email in two workspaces is
+// two accounts), else the workspace where both name one, else the email.
+// Without any of them it cannot be told.
 func sameAccount(a, b *tokenfile.File) (same, known bool) {
 	if a.Provider != b.Provider {
 		return false, a.Provider != "" && b.Provider != ""
@@ -198,11 +200,14 @@ func sameAccount(a, b *tokenfile.File) (same, known bool) {
 	if a.RefreshToken != "" && a.RefreshToken == b.RefreshToken {
 		return true, true
 	}
-	if a.Email != "" && b.Email != "" {
-		return strings.EqualFold(a.Email, b.Email), true
-	}
 	if a.AccountID != "" && b.AccountID != "" {
 		return a.AccountID == b.AccountID, true
+	}
+	if a.Workspace != "" && b.Workspace != "" && a.Workspace != b.Workspace {
+		return false, true
+	}
+	if a.Email != "" && b.Email != "" {
+		return strings.EqualFold(a.Email, b.Email), true
 	}
 	return false, false
 }

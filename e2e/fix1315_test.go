@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Defects found in review of export/import and other tools' files
@@ -24,5 +25,40 @@ func TestImportKeepsOtherWorkspaceOfOneEmail(t *testing.T) {
 	}
 	if got := string(f.file("codex-oauth-2-teamb.json")); !strings.Contains(got, "rt-B") {
 		t.Errorf("workspace B's account did not arrive as its own file:\n%s\n%s", got, r.stdout)
+	}
+}
+
+const codexCLIFile = `{
+  "auth_mode": "chatgpt",
+  "tokens": {
+    "access_token": "CODEXCLI-AT-SECRETVALUE",
+    "refresh_token": "CODEXCLI-RT-SECRETVALUE",
+    "account_id": "acct-1234"
+  },
+  "last_refresh": "2026-11-20T10:00:00.000000Z"
+}
+`
+
+// Once another tool's file is configured, export --all still exports the
+// auth dir's files and says the other tool's file is not in the bundle;
+// naming that file is a clear error in the user's language.
+func TestExportAllWithSources(t *testing.T) {
+	h := newHome(t)
+	h.writeRawConfig(`{"tokenDaemon": {"sources": [{"format": "codex-cli"}]}}`)
+	h.writeUserFile(".codex/auth.json", codexCLIFile)
+	h.writeToken("qwen-oauth-1-a.json", qwenAccount("a@example.com", "RT-A-SECRETVALUE", time.Now().Add(48*time.Hour)))
+	keyFile, recip := keyPair(t)
+	_ = keyFile
+	out := filepath.Join(t.TempDir(), "all.age")
+	r := h.run("token-daemon", "export", "--all", "--recipient", recip, "--out", out, "--lang", "en")
+	if r.code != 0 || !strings.Contains(r.stdout, "1 file(s) exported") {
+		t.Fatalf("export --all with a source: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "codex-cli/auth.json") {
+		t.Errorf("export --all does not say the other tool's file was left out:\n%s", r.stderr)
+	}
+	r = h.run("token-daemon", "export", "codex-cli/auth.json", "--recipient", recip, "--out", out, "--lang", "zh")
+	if r.code == 0 || !strings.Contains(r.stderr, "codex-cli/auth.json") || !strings.Contains(r.stderr, "codex login") || strings.Contains(r.stderr, "not a token file") {
+		t.Errorf("export of a source file: exit %d\n%s", r.code, r.stderr)
 	}
 }

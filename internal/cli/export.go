@@ -69,12 +69,29 @@ func exportSelection(ctx context.Context, f *Factory, s *Settings, sel *Selector
 		if st.Status == tokenfile.StatusMissing || (st.Status == tokenfile.StatusInvalid && !named) {
 			continue
 		}
+		if st.Source != "" {
+			if named {
+				return nil, errors.New(sourceNotExported(s.Lang, st))
+			}
+			fmt.Fprintln(f.IO.ErrOut, sourceNotExported(s.Lang, st))
+			continue
+		}
 		out = append(out, st)
 	}
 	if len(out) == 0 {
 		return nil, errors.New(i18n.T(s.Lang, i18n.ErrExportNothing))
 	}
 	return out, nil
+}
+
+// sourceNotExported words another tool's file left out of an export: it
+// is logged in with that tool on the other machine.
+func sourceNotExported(lang i18n.Lang, st daemon.TokenState) string {
+	login := st.Login
+	if login == "" {
+		login = st.Source
+	}
+	return i18n.T(lang, i18n.ExportSourceSkipped, termtext.Escape(st.File), termtext.Escape(login))
 }
 
 func transferHome(s *Settings) transfer.Home {

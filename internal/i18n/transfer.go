@@ -25,6 +25,8 @@ const (
 	ExportForkWarning Key = "export.forkWarning"    // %s: file, %s: provider
 	ExportNoSecrets   Key = "export.noSecrets"
 	ExportDone        Key = "export.done" // %d: count, %s: path
+	// ExportSourceSkipped: %s: file, %s: its tool's login command
+	ExportSourceSkipped Key = "export.sourceSkipped"
 
 	ErrOnConflict        Key = "import.errOnConflict"  // %s: the value
 	ErrBundleWrongKey    Key = "import.errWrongKey"    // %s: file
@@ -59,19 +61,20 @@ func init() {
 		PromptPassphrase:      "Passphrase of the bundle: ",
 		PromptPassphraseAgain: "The same passphrase again: ",
 
-		ErrExportArgs:     "name the token files to export, or select them (--all, --provider, --status, --expiring, --health-below)",
-		ErrExportNothing:  "no token file matches the selection; nothing was written",
-		ErrExportNoOut:    "give the bundle's file with --out FILE",
-		ErrExportOutDir:   "--out %s is a directory: give a file name",
-		ErrExportFile:     "cannot export %s: %s",
-		ErrExportWrite:    "cannot write the bundle %s: %s",
-		ErrHandoff:        "cannot hand the files off: %v",
-		ErrHandoffBusy:    "%s keeps changing (refreshed meanwhile); try the export again",
-		ExportFile:        "📦 %s",
-		ExportHandedOff:   "   🔒 handed off: this machine no longer refreshes %s (an import or a login here takes it back)",
-		ExportForkWarning: "warning: %s (%s) gets a new refresh token at every refresh: this copy and the bundle's fork at the next refresh of either, and the other one stops working. Use only one of them, or export with --handoff",
-		ExportNoSecrets:   "   the providers' client secrets are left out (--include-secrets puts them in)",
-		ExportDone:        "✅ %d file(s) exported to %s (encrypted with age)",
+		ErrExportArgs:       "name the token files to export, or select them (--all, --provider, --status, --expiring, --health-below)",
+		ErrExportNothing:    "no token file matches the selection; nothing was written",
+		ErrExportNoOut:      "give the bundle's file with --out FILE",
+		ErrExportOutDir:     "--out %s is a directory: give a file name",
+		ErrExportFile:       "cannot export %s: %s",
+		ErrExportWrite:      "cannot write the bundle %s: %s",
+		ErrHandoff:          "cannot hand the files off: %v",
+		ErrHandoffBusy:      "%s keeps changing (refreshed meanwhile); try the export again",
+		ExportFile:          "📦 %s",
+		ExportSourceSkipped: "%s is another tool's file and is not exported: on the other machine, log in with its tool (%s)",
+		ExportHandedOff:     "   🔒 handed off: this machine no longer refreshes %s (an import or a login here takes it back)",
+		ExportForkWarning:   "warning: %s (%s) gets a new refresh token at every refresh: this copy and the bundle's fork at the next refresh of either, and the other one stops working. Use only one of them, or export with --handoff",
+		ExportNoSecrets:     "   the providers' client secrets are left out (--include-secrets puts them in)",
+		ExportDone:          "✅ %d file(s) exported to %s (encrypted with age)",
 
 		ErrOnConflict:        "unknown --on-conflict %q: use newer, skip or rename",
 		ErrBundleWrongKey:    "%s: wrong passphrase or key; nothing was written",
@@ -162,19 +165,20 @@ func init() {
 		PromptPassphrase:      "导出包的口令：",
 		PromptPassphraseAgain: "再次输入口令：",
 
-		ErrExportArgs:     "请指定要导出的 Token 文件，或用选择器选择（--all、--provider、--status、--expiring、--health-below）",
-		ErrExportNothing:  "没有符合条件的 Token 文件；未写入任何内容",
-		ErrExportNoOut:    "请用 --out FILE 指定导出包文件",
-		ErrExportOutDir:   "--out %s 是目录：请给出文件名",
-		ErrExportFile:     "无法导出 %s：%s",
-		ErrExportWrite:    "无法写入导出包 %s：%s",
-		ErrHandoff:        "无法移交这些文件：%v",
-		ErrHandoffBusy:    "%s 一直在变化（期间被刷新）；请重新导出",
-		ExportFile:        "📦 %s",
-		ExportHandedOff:   "   🔒 已移交：本机不再刷新 %s（在本机导入或登录即可收回）",
-		ExportForkWarning: "警告：%s（%s）每次刷新都会换新的 refresh token：本机副本与导出包中的副本会在任一方下次刷新时分叉，另一份随即失效。请只使用其中一份，或用 --handoff 导出",
-		ExportNoSecrets:   "   未包含提供商的 client secret（--include-secrets 可包含）",
-		ExportDone:        "✅ 已导出 %d 个文件到 %s（age 加密）",
+		ErrExportArgs:       "请指定要导出的 Token 文件，或用选择器选择（--all、--provider、--status、--expiring、--health-below）",
+		ErrExportNothing:    "没有符合条件的 Token 文件；未写入任何内容",
+		ErrExportNoOut:      "请用 --out FILE 指定导出包文件",
+		ErrExportOutDir:     "--out %s 是目录：请给出文件名",
+		ErrExportFile:       "无法导出 %s：%s",
+		ErrExportWrite:      "无法写入导出包 %s：%s",
+		ErrHandoff:          "无法移交这些文件：%v",
+		ErrHandoffBusy:      "%s 一直在变化（期间被刷新）；请重新导出",
+		ExportFile:          "📦 %s",
+		ExportSourceSkipped: "%s 是其他工具的文件，不会导出：请在另一台机器上用该工具登录（%s）",
+		ExportHandedOff:     "   🔒 已移交：本机不再刷新 %s（在本机导入或登录即可收回）",
+		ExportForkWarning:   "警告：%s（%s）每次刷新都会换新的 refresh token：本机副本与导出包中的副本会在任一方下次刷新时分叉，另一份随即失效。请只使用其中一份，或用 --handoff 导出",
+		ExportNoSecrets:     "   未包含提供商的 client secret（--include-secrets 可包含）",
+		ExportDone:          "✅ 已导出 %d 个文件到 %s（age 加密）",
 
 		ErrOnConflict:        "未知的 --on-conflict %q：请用 newer、skip 或 rename",
 		ErrBundleWrongKey:    "%s：口令或密钥错误；未写入任何内容",

@@ -62,3 +62,26 @@ func TestExportAllWithSources(t *testing.T) {
 		t.Errorf("export of a source file: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// Two sources naming one file, or a source in the auth dir, would refresh
+// one file twice at once with one refresh token: config.json is refused,
+// naming the key, in the user's language.
+func TestSourcesSameFileTwiceRefused(t *testing.T) {
+	h := newHome(t)
+	p := h.writeUserFile(".codex/auth.json", codexCLIFile)
+	for _, c := range []struct{ cfg, key string }{
+		{`{"tokenDaemon": {"sources": [{"format": "codex-cli"}, {"format": "codex-cli", "name": "again", "path": "` + p + `"}]}}`, "tokenDaemon.sources[1]"},
+		{`{"tokenDaemon": {"sources": [{"format": "routecodex", "path": "` + h.auth + `"}]}}`, "tokenDaemon.sources[0]"},
+	} {
+		h.writeRawConfig(c.cfg)
+		for _, lang := range []string{"en", "zh"} {
+			r := h.run("token-daemon", "list", "--lang", lang)
+			if r.code == 0 || !strings.Contains(r.stderr, c.key) {
+				t.Errorf("%s (%s): exit %d\n%s%s", c.cfg, lang, r.code, r.stdout, r.stderr)
+			}
+			if lang == "zh" && !strings.Contains(r.stderr, "同一") {
+				t.Errorf("zh error not worded in Chinese: %s", r.stderr)
+			}
+		}
+	}
+}

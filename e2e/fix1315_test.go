@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/routecodex/token-daemon/internal/fakeprov"
 )
 
 // Defects found in review of export/import and other tools' files
@@ -83,5 +86,24 @@ func TestSourcesSameFileTwiceRefused(t *testing.T) {
 				t.Errorf("zh error not worded in Chinese: %s", r.stderr)
 			}
 		}
+	}
+}
+
+// A Codex-only user has no auth dir: its other tools' files are still
+// listed and served.
+func TestSourcesWithoutAuthDir(t *testing.T) {
+	h := newHome(t)
+	if err := os.RemoveAll(h.auth); err != nil {
+		t.Fatal(err)
+	}
+	h.writeRawConfig(`{"tokenDaemon": {"sources": [{"format": "codex-cli"}]}}`)
+	access := fakeprov.JWT(map[string]any{"exp": time.Now().Add(10 * time.Hour).Unix(), "https://api.openai.com/auth": map[string]any{"chatgpt_account_id": "acct-1234"}})
+	h.writeUserFile(".codex/auth.json", strings.Replace(codexCLIFile, "CODEXCLI-AT-SECRETVALUE", access, 1))
+	if tok, ok := h.listed()["codex-cli/auth.json"]; !ok || tok.Source != "codex-cli" {
+		t.Errorf("list without an auth dir: %+v %v", tok, ok)
+	}
+	r := h.run("token-daemon", "token", "codex-cli/auth.json")
+	if r.code != 0 || strings.TrimSpace(r.stdout) != access {
+		t.Errorf("token without an auth dir: exit %d\n%s", r.code, r.stderr)
 	}
 }

@@ -107,3 +107,19 @@ func TestSourcesWithoutAuthDir(t *testing.T) {
 		t.Errorf("token without an auth dir: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// login of another tool's file says, in the user's language, to log in
+// with that tool; an unknown name is worded in it too.
+func TestLoginOfSourceFile(t *testing.T) {
+	h := newHome(t)
+	h.writeRawConfig(`{"tokenDaemon": {"sources": [{"format": "codex-cli"}]}}`)
+	h.writeUserFile(".codex/auth.json", codexCLIFile)
+	r := h.run("token-daemon", "login", "codex-cli/auth.json", "--lang", "zh", "--no-browser")
+	if r.code == 0 || !strings.Contains(r.stderr, "codex login") || !strings.Contains(r.stderr, "工具") || strings.Contains(r.stderr, "no such") {
+		t.Errorf("login of a source file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = h.run("token-daemon", "login", "nosuch-oauth-1.json", "--lang", "zh", "--no-browser")
+	if r.code == 0 || !strings.Contains(r.stderr, "nosuch-oauth-1.json") || strings.Contains(r.stderr, "no such") {
+		t.Errorf("login of an unknown file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

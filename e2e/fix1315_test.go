@@ -123,3 +123,29 @@ func TestLoginOfSourceFile(t *testing.T) {
 		t.Errorf("login of an unknown file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// import --on-conflict rename names the copy after its provider's
+// configured filePrefix, and a file of no known provider after its own
+// name; never "-oauth-1.json".
+func TestImportRenameNames(t *testing.T) {
+	acme := `{"tokenDaemon": {"providers": {"acme": {"flow": "authorization_code", "authUrl": "https://idp.example/auth", "tokenUrl": "https://idp.example/token", "clientId": "acme-cid", "filePrefix": "corp"}}}}`
+	a, b := newHome(t), newHome(t)
+	a.writeRawConfig(acme)
+	b.writeRawConfig(acme)
+	a.writeToken("corp-work.json", `{"type":"acme","access_token":"AT-A","refresh_token":"RT-ACME-A","email":"a@example.com","expired":"2100-01-01T00:00:00Z"}`)
+	b.writeToken("corp-work.json", `{"type":"acme","access_token":"AT-B","refresh_token":"RT-ACME-B","email":"b@example.com","expired":"2100-01-01T00:00:00Z"}`)
+	a.writeToken("mytoken.json", `{"type":"mystery","access_token":"AT-M-A","refresh_token":"RT-M-A","email":"a@example.com"}`)
+	b.writeToken("mytoken.json", `{"type":"mystery","access_token":"AT-M-B","refresh_token":"RT-M-B","email":"b@example.com"}`)
+	keyFile, recip := keyPair(t)
+	out := filepath.Join(t.TempDir(), "a.age")
+	a.mustRun("token-daemon", "export", "corp-work.json", "mytoken.json", "--recipient", recip, "--out", out)
+	r := b.mustRun("token-daemon", "import", out, "--identity", keyFile, "--on-conflict", "rename", "--lang", "en")
+	names := map[string]bool{}
+	entries, _ := os.ReadDir(b.auth)
+	for _, e := range entries {
+		names[e.Name()] = true
+	}
+	if !names["corp-oauth-1.json"] || !names["mytoken-2.json"] || names["-oauth-1.json"] || names["acme-oauth-1.json"] {
+		t.Errorf("renamed copies: %v\n%s", names, r.stdout)
+	}
+}

@@ -149,3 +149,13 @@ func TestImportRenameNames(t *testing.T) {
 		t.Errorf("renamed copies: %v\n%s", names, r.stdout)
 	}
 }
+
+// The sources hint names config.json as a file, without a trailing slash.
+func TestSourcesHintNamesConfigFile(t *testing.T) {
+	h := newHome(t)
+	h.writeUserFile(".codex/auth.json", codexCLIFile)
+	r := h.mustRun("token-daemon", "sources", "--lang", "en")
+	if !strings.Contains(r.stdout, "config.json") || strings.Contains(r.stdout, "config.json/") {
+		t.Errorf("sources hint:\n%s", r.stdout)
+	}
+}

@@ -159,3 +159,37 @@ func TestSourcesHintNamesConfigFile(t *testing.T) {
 		t.Errorf("sources hint:\n%s", r.stdout)
 	}
 }
+
+// An import whose config.json merge fails after the files were written
+// still writes their audit lines.
+func TestImportAuditWhenMergeFails(t *testing.T) {
+	a, b := newHome(t), newHome(t)
+	a.writeRawConfig(`{"tokenDaemon": {"aliases": {"qwen-oauth-1-a.json": "work"}}}`)
+	a.writeToken("qwen-oauth-1-a.json", qwenAccount("a@example.com", "RT-AUDIT-SECRETVALUE", time.Now().Add(48*time.Hour)))
+	keyFile, recip := keyPair(t)
+	out := filepath.Join(t.TempDir(), "a.age")
+	a.mustRun("token-daemon", "export", "--all", "--recipient", recip, "--out", out)
+	marker := filepath.Join(t.TempDir(), "hold")
+	b.extraEnv = []string{"ROUTECODEX_TEST_HOLD_AFTER_IMPORT_WRITE=" + marker}
+	cmd := execBinary(b, "token-daemon", "import", out, "--identity", keyFile, "--lang", "en")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "import holds after writing", func() bool {
+		_, err := os.Stat(marker)
+		return err == nil
+	})
+	b.writeRawConfig(`{"tokenDaemon": {"aliases": 7}}`)
+	if err := os.Remove(marker); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err == nil {
+		t.Fatalf("import succeeded with a broken config.json: %s", stderr.String())
+	}
+	audit, _ := os.ReadFile(filepath.Join(b.dir, "logs", "token-audit.jsonl"))
+	if !strings.Contains(string(audit), `"qwen-oauth-1-a.json"`) || !strings.Contains(string(audit), `"import"`) {
+		t.Errorf("no audit line of the written file (stderr %s):\n%s", stderr.String(), audit)
+	}
+}

@@ -193,3 +193,28 @@ func TestImportAuditWhenMergeFails(t *testing.T) {
 		t.Errorf("no audit line of the written file (stderr %s):\n%s", stderr.String(), audit)
 	}
 }
+
+// Export's and import's errors and help in Chinese hold no English
+// sentence: a file too large, import without a key (it names --identity,
+// not export's --recipient), export's --recipient in the help.
+func TestTransferChineseWording(t *testing.T) {
+	h := newHome(t)
+	h.writeToken("qwen-oauth-1-big.json", `{"type":"qwen","access_token":"AT-BIG","refresh_token":"RT-BIG-SECRETVALUE","pad":"`+strings.Repeat("x", 1<<20)+`"}`)
+	_, recip := keyPair(t)
+	out := filepath.Join(t.TempDir(), "big.age")
+	r := h.run("token-daemon", "export", "qwen-oauth-1-big.json", "--recipient", recip, "--out", out, "--lang", "zh")
+	if r.code == 0 || strings.Contains(r.stderr, "larger than") || strings.Contains(r.stderr, "not a token file") || !strings.Contains(r.stderr, "1 MiB") {
+		t.Errorf("export of a too large file in zh: exit %d\n%s", r.code, r.stderr)
+	}
+	if err := os.WriteFile(out, []byte("age-encryption.org/v1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = h.run("token-daemon", "import", out, "--lang", "zh")
+	if r.code == 0 || !strings.Contains(r.stderr, "--identity") || strings.Contains(r.stderr, "--recipient") {
+		t.Errorf("import without a key in zh: exit %d\n%s", r.code, r.stderr)
+	}
+	r = h.mustRun("token-daemon", "export", "--help", "--lang", "zh")
+	if strings.Contains(r.stdout, "stringArray") {
+		t.Errorf("zh help of export shows a Go type:\n%s", r.stdout)
+	}
+}

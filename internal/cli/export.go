@@ -245,7 +245,14 @@ func handoffDaemonError(lang i18n.Lang, err error) error {
 func exportError(lang i18n.Lang, err error) error {
 	var fe *transfer.FileError
 	if errors.As(err, &fe) {
-		return errors.New(i18n.T(lang, i18n.ErrExportFile, termtext.Escape(fe.Name), describeFileErr(fe.Err)))
+		why := describeFileErr(fe.Err)
+		switch {
+		case errors.Is(fe.Err, transfer.ErrTooLarge):
+			why = i18n.T(lang, i18n.ExportWhyTooLarge)
+		case errors.Is(fe.Err, transfer.ErrNotExportable):
+			why = i18n.T(lang, i18n.ExportWhyNotExportable)
+		}
+		return errors.New(i18n.T(lang, i18n.ErrExportFile, termtext.Escape(fe.Name), why))
 	}
 	return err
 }

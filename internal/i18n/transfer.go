@@ -9,8 +9,12 @@ const (
 	ErrEmptyPassphrase    Key = "transfer.errEmptyPassphrase" // %s: file
 	ErrNoPassphrase       Key = "transfer.errNoPassphrase"    // %s: env name
 	ErrPassphraseMismatch Key = "transfer.errPassphraseMismatch"
-	PromptPassphrase      Key = "transfer.promptPassphrase"
-	PromptPassphraseAgain Key = "transfer.promptPassphraseAgain"
+	// ErrNoPassphraseImport: %s: env name
+	ErrNoPassphraseImport  Key = "transfer.errNoPassphraseImport"
+	ExportWhyTooLarge      Key = "export.whyTooLarge"
+	ExportWhyNotExportable Key = "export.whyNotExportable"
+	PromptPassphrase       Key = "transfer.promptPassphrase"
+	PromptPassphraseAgain  Key = "transfer.promptPassphraseAgain"
 
 	ErrExportArgs     Key = "export.errArgs"
 	ErrExportNothing  Key = "export.errNothing"
@@ -52,14 +56,17 @@ const (
 
 func init() {
 	add(map[Key]string{
-		ErrKeyBoth:            "give either --recipient or a passphrase, not both",
-		ErrBadRecipient:       "--recipient %q is not an age public key (age1…)",
-		ErrReadFile:           "cannot read %s: %s",
-		ErrEmptyPassphrase:    "the passphrase is empty (%s)",
-		ErrNoPassphrase:       "no passphrase: give --passphrase-file FILE, set %s, or run it in a terminal (or encrypt to --recipient age1…)",
-		ErrPassphraseMismatch: "the two passphrases differ; nothing was written",
-		PromptPassphrase:      "Passphrase of the bundle: ",
-		PromptPassphraseAgain: "The same passphrase again: ",
+		ErrKeyBoth:             "give either --recipient or a passphrase, not both",
+		ErrBadRecipient:        "--recipient %q is not an age public key (age1…)",
+		ErrReadFile:            "cannot read %s: %s",
+		ErrEmptyPassphrase:     "the passphrase is empty (%s)",
+		ErrNoPassphrase:        "no passphrase: give --passphrase-file FILE, set %s, or run it in a terminal (or encrypt to --recipient age1…)",
+		ErrPassphraseMismatch:  "the two passphrases differ; nothing was written",
+		ErrNoPassphraseImport:  "no passphrase: give --passphrase-file FILE, set %s, or run it in a terminal (a bundle encrypted to an age public key opens with --identity FILE)",
+		ExportWhyTooLarge:      "larger than 1 MiB, no token file",
+		ExportWhyNotExportable: "not a token file of the auth dir that can be exported (a link, a directory or a name that is never a token)",
+		PromptPassphrase:       "Passphrase of the bundle: ",
+		PromptPassphraseAgain:  "The same passphrase again: ",
 
 		ErrExportArgs:       "name the token files to export, or select them (--all, --provider, --status, --expiring, --health-below)",
 		ErrExportNothing:    "no token file matches the selection; nothing was written",
@@ -156,14 +163,17 @@ func init() {
 		"help.token-daemon.import.flag.identity":        "age identity `file` (AGE-SECRET-KEY-1…) of a bundle made with --recipient",
 		"help.token-daemon.import.flag.passphrase-file": "read the passphrase from the first line of `file`",
 	}, map[Key]string{
-		ErrKeyBoth:            "请只给出 --recipient 或口令之一",
-		ErrBadRecipient:       "--recipient %q 不是 age 公钥（age1…）",
-		ErrReadFile:           "无法读取 %s：%s",
-		ErrEmptyPassphrase:    "口令为空（%s）",
-		ErrNoPassphrase:       "没有口令：请用 --passphrase-file FILE、设置 %s，或在终端中运行（也可用 --recipient age1… 加密）",
-		ErrPassphraseMismatch: "两次输入的口令不一致；未写入任何内容",
-		PromptPassphrase:      "导出包的口令：",
-		PromptPassphraseAgain: "再次输入口令：",
+		ErrKeyBoth:             "请只给出 --recipient 或口令之一",
+		ErrBadRecipient:        "--recipient %q 不是 age 公钥（age1…）",
+		ErrReadFile:            "无法读取 %s：%s",
+		ErrEmptyPassphrase:     "口令为空（%s）",
+		ErrNoPassphrase:        "没有口令：请用 --passphrase-file FILE、设置 %s，或在终端中运行（也可用 --recipient age1… 加密）",
+		ErrPassphraseMismatch:  "两次输入的口令不一致；未写入任何内容",
+		ErrNoPassphraseImport:  "没有口令：请用 --passphrase-file FILE、设置 %s，或在终端中运行（用 age 公钥加密的导出包请用 --identity FILE 打开）",
+		ExportWhyTooLarge:      "大于 1 MiB，不是 Token 文件",
+		ExportWhyNotExportable: "不是 auth 目录中可导出的 Token 文件（链接、目录或永远不作为 Token 的名称）",
+		PromptPassphrase:       "导出包的口令：",
+		PromptPassphraseAgain:  "再次输入口令：",
 
 		ErrExportArgs:       "请指定要导出的 Token 文件，或用选择器选择（--all、--provider、--status、--expiring、--health-below）",
 		ErrExportNothing:    "没有符合条件的 Token 文件；未写入任何内容",
@@ -243,7 +253,7 @@ func init() {
 			"刷新它们（显示为只读、已移交），直到在本机导入或登录。",
 		"help.token-daemon.export.example":              "  routecodex token-daemon export --all --out tokens.age\n  routecodex token-daemon export qwen-oauth-1-work --handoff --recipient age1… --out work.age",
 		"help.token-daemon.export.flag.out":             "要写入的导出包`文件`（0600，原子替换）",
-		"help.token-daemon.export.flag.recipient":       "改用此 age 公钥（age1…）加密，而不用口令；可重复",
+		"help.token-daemon.export.flag.recipient":       "改用此 age `公钥`（age1…）加密，而不用口令；可重复",
 		"help.token-daemon.export.flag.passphrase-file": "从`文件`的第一行读取口令",
 		"help.token-daemon.export.flag.armor":           "写成 ASCII armor（文本）而不是二进制",
 		"help.token-daemon.export.flag.include-secrets": "在导出包中保留提供商的 client secret",

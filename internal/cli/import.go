@@ -83,7 +83,7 @@ func importBundle(ctx context.Context, f *Factory, s *Settings, b *bundle.Bundle
 		return nil, errors.New(i18n.T(lang, i18n.ErrOnConflict, onConflict))
 	}
 	if err != nil {
-		return nil, err
+		return nil, authDirError(lang, s.Paths, err)
 	}
 	aliases, order, provs := transfer.Settings(b, items)
 	if dry {

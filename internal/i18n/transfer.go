@@ -136,6 +136,10 @@ func init() {
 		"web.transfer.needPassphrase":  "Give a passphrase.",
 		"web.transfer.mismatch":        "The two passphrases differ.",
 		"web.transfer.needFile":        "Choose the bundle file.",
+		"web.transfer.badUpload":       "The upload is not the form of a bundle file.",
+		"web.transfer.tooLarge":        "The bundle file is too large (at most %d MiB).",
+		"web.transfer.exportOff":       "Export is not available here.",
+		"web.transfer.importOff":       "Import is not available here.",
 		"web.transfer.exported":        "%d file(s) exported.",
 
 		"help.token-daemon.export.short": "Export token files and their settings into an encrypted bundle (age) for another machine",
@@ -243,6 +247,10 @@ func init() {
 		"web.transfer.needPassphrase":  "请输入口令。",
 		"web.transfer.mismatch":        "两次输入的口令不一致。",
 		"web.transfer.needFile":        "请选择导出包文件。",
+		"web.transfer.badUpload":       "上传的内容不是导出包文件的表单。",
+		"web.transfer.tooLarge":        "导出包文件太大（最多 %d MiB）。",
+		"web.transfer.exportOff":       "此处不提供导出。",
+		"web.transfer.importOff":       "此处不提供导入。",
 		"web.transfer.exported":        "已导出 %d 个文件。",
 
 		"help.token-daemon.export.short": "把 Token 文件及其设置导出为加密包（age），用于迁移到另一台机器",

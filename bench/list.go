@@ -13,7 +13,8 @@ import (
 	"os"
 	"os/exec"
 	"slices"
-	"syscall"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -32,9 +33,8 @@ func (h *home) catOnce() (time.Duration, error) {
 	return time.Since(t0), nil
 }
 
-// timed runs the binary with args to its exit; it returns the wall time
-// and the peak RSS in kB (getrusage of the child).
-func (h *home) timed(args ...string) (time.Duration, int64, error) {
+// timed runs the binary with args to its exit and returns the wall time.
+func (h *home) timed(args ...string) (time.Duration, error) {
 	c := h.cmd(args...)
 	var out, errOut bytes.Buffer
 	c.Stdout, c.Stderr = &out, &errOut
@@ -42,17 +42,34 @@ func (h *home) timed(args ...string) (time.Duration, int64, error) {
 	err := c.Run()
 	d := time.Since(t0)
 	if err != nil {
-		return 0, 0, fmt.Errorf("%v: %w: %s", args, err, errOut.Bytes())
+		return 0, fmt.Errorf("%v: %w: %s", args, err, errOut.Bytes())
 	}
-	var rss int64
-	if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss
+	return d, nil
+}
+
+// peakRSS is the peak RSS in kB of one more run of the binary with args,
+// through /usr/bin/time (0 without it). Not our own getrusage of the
+// child: Go starts children with CLONE_VM, so the child's maximum starts
+// at this process's RSS.
+func (h *home) peakRSS(args ...string) int64 {
+	f, err := os.CreateTemp("", "rcb-rss")
+	if err != nil {
+		return 0
 	}
-	return d, rss, nil
+	defer os.Remove(f.Name())
+	f.Close()
+	c := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", f.Name(), h.bin}, args...)...)
+	c.Env = h.env()
+	if c.Run() != nil {
+		return 0
+	}
+	b, _ := os.ReadFile(f.Name())
+	kb, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	return kb
 }
 
 // versus alternates cat and the command sideBySide times: medians of both,
-// the median of the per-pair ratios, and the command's largest peak RSS.
+// the median of the per-pair ratios, and the command's peak RSS (one more run).
 type versus struct {
 	cat, cmd time.Duration
 	ratio    float64
@@ -68,13 +85,13 @@ func (h *home) versusCat(args ...string) (versus, error) {
 		if err != nil {
 			return v, err
 		}
-		d, rss, err := h.timed(args...)
+		d, err := h.timed(args...)
 		if err != nil {
 			return v, err
 		}
 		cats, cmds, ratios = append(cats, c), append(cmds, d), append(ratios, float64(d)/float64(c))
-		v.rssKB = max(v.rssKB, rss)
 	}
+	v.rssKB = h.peakRSS(args...)
 	slices.Sort(ratios)
 	v.cat, v.cmd, v.ratio = median(cats), median(cmds), ratios[len(ratios)/2]
 	return v, nil

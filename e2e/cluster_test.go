@@ -255,6 +255,27 @@ func TestClusterThreeNodesOnRealEtcd(t *testing.T) {
 	t.Logf("etcd: %s", etcd.version(t))
 	srv := newUseServer(t)
 	homes := []*home{newHome(t), newHome(t), newHome(t)}
+	// On a failure, the daemons' log lines about the files whose refresh
+	// token was sent twice (before the homes are removed).
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for _, re := range srv.reused() {
+			var i int
+			if _, err := fmt.Sscanf(re, "RT0-%d-", &i); err != nil {
+				continue
+			}
+			name := fmt.Sprintf("qwen-oauth-%d-c.json", i)
+			for n, h := range homes {
+				for _, line := range strings.Split(h.logText(), "\n") {
+					if strings.Contains(line, "file="+name) || strings.Contains(line, "session") || strings.Contains(line, "role") {
+						t.Logf("n%d: %s", n+1, line)
+					}
+				}
+			}
+		}
+	})
 	key := filepath.Join(homes[0].dir, "cluster.key")
 	r := homes[0].mustRun("token-daemon", "cluster", "init", "--key", key, "--etcd", etcd.url)
 	if !strings.Contains(r.stdout, key) || !strings.Contains(r.stdout, `"endpoints"`) {
@@ -343,7 +364,7 @@ func TestClusterThreeNodesOnRealEtcd(t *testing.T) {
 	// memory dies with any process; that is the single-host limit.
 	srv.closeGate()
 	eventually(t, 20*time.Second, "every answer of n1 on its disk", func() bool {
-		disk := readTree(t, n1.auth)
+		disk := answersOnDisk(t, n1.auth)
 		for _, rt := range srv.newRefreshTokens() {
 			if !bytes.Contains(disk, []byte(rt)) {
 				return false
@@ -547,6 +568,25 @@ func (s *useServer) issuedTokens() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.issued...)
+}
+
+// answersOnDisk is the content of the token files and the .pending files
+// of an auth dir: where a refresh answer survives a kill (not temporary
+// files about to be renamed).
+func answersOnDisk(t *testing.T, dir string) []byte {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []byte
+	for _, e := range entries {
+		n := e.Name()
+		if e.Type().IsRegular() && (strings.HasSuffix(n, ".json") || strings.HasSuffix(n, ".pending")) {
+			b, _ := os.ReadFile(filepath.Join(dir, n))
+			all = append(all, b...)
+		}
+	}
+	return all
 }
 
 func readTree(t *testing.T, dir string) []byte {

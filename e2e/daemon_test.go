@@ -92,12 +92,21 @@ func TestDaemonRefreshesExpiringToken(t *testing.T) {
 		t.Errorf("mode %v, want 0600", st.Mode().Perm())
 	}
 
-	status := h.status()
+	// The rename is visible before tokenfile.Write returns, and the daemon
+	// records the write (lastRefreshAt, status out of "refreshing") only
+	// then: the status is waited for, not read at the instant the file
+	// changed.
+	var status statusJSON
+	eventually(t, 15*time.Second, "status valid with lastRefreshAt", func() bool {
+		status = h.status()
+		s, _, last, ok := status.token(name)
+		return ok && s == "valid" && last != nil
+	})
 	if !status.Daemon.Running || status.Daemon.PID != h.pid() || status.Daemon.AuthDir != h.auth {
 		t.Errorf("status --json daemon = %+v", status.Daemon)
 	}
-	if s, _, last, ok := status.token(name); !ok || s != "valid" || last == nil {
-		t.Errorf("status of %s: %q, lastRefreshAt %v", name, s, last)
+	if n := srv.requestCount(); n != 1 {
+		t.Errorf("%d token requests, want 1: the daemon refreshed its own write again", n)
 	}
 
 	h.mustRun("token-daemon", "stop")

@@ -328,6 +328,12 @@ func (s *qwenServer) handle(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+func (s *qwenServer) requestCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
+}
+
 func (s *qwenServer) issuedTokens() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -111,7 +111,18 @@ func TestSymlinkRulesOnLiveEvents(t *testing.T) {
 	writeToken(t, dir, name, tokenFields("qwen", 1, t0.Add(5*time.Minute)))
 	h.d.FileChanged(name)
 	h.d.FileChanged("qwen-oauth-3-link.json")
-	h.waitFor("target refreshed", func() bool { return h.state(name).Status == tokenfile.StatusValid && p.Calls() == 1 })
+	// One snapshot says the flight is over: its write recorded (LastRefreshAt)
+	// and the status out of refreshing. (Status and call count read apart
+	// passed mid-flight: "valid" read while the entry still held the 48 h
+	// file, the change not drained yet, then a count the flight had just
+	// raised.)
+	h.waitFor("target refreshed", func() bool {
+		s := h.state(name)
+		return !s.LastRefreshAt.IsZero() && s.Status == tokenfile.StatusValid
+	})
+	if n := p.Calls(); n != 1 {
+		t.Fatalf("%d provider calls, want 1", n)
+	}
 	h.d.FileChanged("qwen-oauth-3-link.json")
 	h.advance(time.Hour)
 	if files := p.Files(); len(files) != 1 || files[0] != name {

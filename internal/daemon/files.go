@@ -243,6 +243,9 @@ func (d *Daemon) applyInFlightLocked(e *entry, f *tokenfile.File, now time.Time)
 	if f == nil || f.Hash == e.file.Hash || (e.hasOwn && f.Hash == e.ownHash) {
 		return
 	}
+	if ownWriteLocked(e, f) {
+		return // the flight's own write, seen before its hash is recorded
+	}
 	d.log.Info("token file changed outside the daemon during a refresh", "file", e.name)
 	d.clusterChanged(e.name, false)
 	e.file = f

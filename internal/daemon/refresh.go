@@ -29,6 +29,25 @@ type flight struct {
 	// set before done is closed
 	err    error
 	status tokenfile.Status
+	// ownAT, ownRT: the tokens of the write the flight is making (under
+	// d.mu, set before the write). The watcher may report the rename before
+	// tokenfile.Write returns and its hash is recorded; a file read then
+	// that carries these tokens is the flight's own write, not a change
+	// from outside.
+	ownAT, ownRT string
+}
+
+// expectOwnLocked notes the tokens of the write e's flight is about to make.
+func expectOwnLocked(e *entry, at, rt string) {
+	if e.flight != nil {
+		e.flight.ownAT, e.flight.ownRT = at, rt
+	}
+}
+
+// ownWriteLocked tells whether f is the write e's flight is making.
+func ownWriteLocked(e *entry, f *tokenfile.File) bool {
+	fl := e.flight
+	return fl != nil && fl.ownAT != "" && f.AccessToken == fl.ownAT && f.RefreshToken == fl.ownRT
 }
 
 // limiter bounds refreshes in flight, in total and per provider.
@@ -165,6 +184,13 @@ func (d *Daemon) refresh(ctx context.Context, e *entry, fl *flight, f *tokenfile
 	if d.afterAnswer != nil {
 		d.afterAnswer(e.name)
 	}
+	newRT := upd.RefreshToken
+	if newRT == "" {
+		newRT = pw.usedRT
+	}
+	d.mu.Lock()
+	expectOwnLocked(e, upd.AccessToken, newRT)
+	d.mu.Unlock()
 	res, onDisk, out, werr := d.tryWrite(f.Path, pw)
 	if out == outWritten || out == outSuperseded {
 		d.removePending(e)
@@ -204,10 +230,6 @@ func (d *Daemon) refresh(ctx context.Context, e *entry, fl *flight, f *tokenfile
 		"refreshTokenRotated", upd.RefreshToken != "" && upd.RefreshToken != pw.usedRT)
 
 	if enrich {
-		newRT := upd.RefreshToken
-		if newRT == "" {
-			newRT = pw.usedRT
-		}
 		d.enrich(ctx, e, enricher, f.Provider, upd.AccessToken, newRT)
 	}
 	d.finish(e, fl, func(now time.Time) { d.succeededLocked(e, fl, now) })
@@ -276,6 +298,16 @@ func (d *Daemon) enrich(ctx context.Context, e *entry, en provider.Enricher, pro
 		release()
 	}
 	if err == nil {
+		at, rt := accessToken, refreshToken
+		if u.AccessToken != "" {
+			at = u.AccessToken
+		}
+		if u.RefreshToken != "" {
+			rt = u.RefreshToken
+		}
+		d.mu.Lock()
+		expectOwnLocked(e, at, rt)
+		d.mu.Unlock()
 		var res tokenfile.WriteResult
 		res, err = d.write(e.file.Path, u, &refreshToken)
 		if errors.Is(err, tokenfile.ErrConflict) {

@@ -128,8 +128,8 @@ func planBlock(lang string, running bool, pid int) []string {
 }
 
 var planHeaders = map[string][]string{
-	"zh": {"文件名", "显示名称", "状态", "过期时间", "剩余"},
-	"en": {"File", "Display name", "Status", "Expires", "Remaining"},
+	"zh": {"文件名", "显示名称", "状态", "过期时间", "剩余", "健康度"},
+	"en": {"File", "Display name", "Status", "Expires", "Remaining", "Health"},
 }
 
 // checkStatusBlock compares out line by line with the plan's block, then

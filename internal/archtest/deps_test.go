@@ -28,7 +28,7 @@ var rules = []rule{
 	},
 	{
 		pkg:       "internal/daemon",
-		ours:      []string{"internal/tokenfile", "internal/provider"},
+		ours:      []string{"internal/tokenfile", "internal/provider", "internal/health"},
 		external:  []string{"github.com/gofrs/flock", "golang.org/x/sys", "golang.org/x/oauth2"},
 		forbidStd: []string{"net/http/httptest", "os/exec", "os/signal"},
 	},
@@ -37,12 +37,12 @@ var rules = []rule{
 	// internals, the auth server or the CLI.
 	{
 		pkg:      "internal/web",
-		ours:     []string{"internal/ipc", "internal/httplimits", "internal/i18n", "internal/daemon", "internal/provider", "internal/tokenfile"},
+		ours:     []string{"internal/ipc", "internal/httplimits", "internal/i18n", "internal/daemon", "internal/provider", "internal/tokenfile", "internal/health"},
 		external: []string{"github.com/gofrs/flock", "golang.org/x/sys", "golang.org/x/oauth2"},
 	},
 	{
 		pkg:  "internal/tray",
-		ours: []string{"internal/ipc", "internal/httplimits", "internal/i18n", "internal/daemon", "internal/provider", "internal/tokenfile"},
+		ours: []string{"internal/ipc", "internal/httplimits", "internal/i18n", "internal/daemon", "internal/provider", "internal/tokenfile", "internal/health"},
 		external: []string{"github.com/gofrs/flock", "golang.org/x/sys", "golang.org/x/oauth2",
 			"fyne.io/systray", "github.com/godbus/dbus/v5", "github.com/cli/browser"},
 	},
@@ -63,7 +63,7 @@ var rules = []rule{
 	// port types (and what they are made of) and the message catalogs.
 	{
 		pkg:      "internal/webhook",
-		ours:     []string{"internal/daemon", "internal/i18n", "internal/provider", "internal/tokenfile"},
+		ours:     []string{"internal/daemon", "internal/i18n", "internal/provider", "internal/tokenfile", "internal/health"},
 		external: []string{"github.com/gofrs/flock", "golang.org/x/sys", "golang.org/x/oauth2"},
 	},
 	// The export format is pure: age and its crypto, nothing of ours, no
@@ -97,6 +97,9 @@ var rules = []rule{
 		external:  nil,
 		forbidStd: []string{"net", "net/http", "os/exec"},
 	},
+	// Opens of files by other programs (inotify): an adapter of its own,
+	// nothing of ours; the CLI wires it to the core and to tokenfile.
+	{pkg: "internal/openwatch", ours: nil, external: []string{"golang.org/x/sys"}},
 	// Export and import: the bundle format, the file model and config.json;
 	// no daemon, ipc or web (the CLI tells a running daemon). net/http comes
 	// only with config's provider settings.

@@ -62,6 +62,7 @@ type flow struct {
 	id       string
 	state    string
 	file     string // target file name; "" for a new account
+	batch    string // id of the batch re-login it belongs to, if any; guarded by Server.mu
 	provider string
 	alias    string // for a new account file
 	verifier string

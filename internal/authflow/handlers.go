@@ -82,6 +82,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /callback", s.handleCallbackElsewhere) // http://localhost:<port>/callback (claude)
 	mux.HandleFunc("GET /device/{id}", s.handleDevice)
 	mux.HandleFunc("GET /done/{id}", s.handleDone)
+	mux.HandleFunc("POST /batch", s.handleBatchNew)
+	mux.HandleFunc("GET /batch/{id}", s.handleBatchPage)
+	mux.HandleFunc("POST /batch/{id}/start", s.handleBatchStart)
+	mux.HandleFunc("POST /batch/{id}/skip", s.handleBatchSkip)
 	mux.Handle("GET /assets/", http.FileServerFS(assetFS))
 	public := func(p string) bool {
 		return p == "/oauth2callback" || p == "/callback" || strings.HasPrefix(p, "/assets/")
@@ -281,7 +285,7 @@ func (s *Server) redirectToFlow(w http.ResponseWriter, r *http.Request, f *flow)
 		target = "/device/" + f.id
 	}
 	if f.status != statusPending || f.used {
-		target = "/done/" + f.id
+		target = s.afterPageLocked(f)
 	}
 	s.mu.Unlock()
 	http.Redirect(w, r, target, http.StatusSeeOther)
@@ -323,7 +327,7 @@ func (s *Server) handleFlowState(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	st := flowState{Status: string(f.status), Done: "/done/" + f.id}
+	st := flowState{Status: string(f.status), Done: s.afterPageLocked(f)}
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(st)
@@ -344,7 +348,10 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.hasSession(r) {
-		http.Redirect(w, r, "/done/"+f.id, http.StatusSeeOther)
+		s.mu.Lock()
+		next := s.afterPageLocked(f)
+		s.mu.Unlock()
+		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
 	// A browser without our cookie (the URL was opened elsewhere) still
@@ -406,7 +413,9 @@ func (s *Server) renderDone(w http.ResponseWriter, r *http.Request, f *flow) {
 	if (f.status == statusError || f.status == statusSuccess) && f.shown != nil {
 		defer f.shownOnce.Do(func() { close(f.shown) })
 	}
-	if f.file != "" {
+	if f.batch != "" {
+		v.Retry = "/batch/" + f.batch // retry or skip there
+	} else if f.file != "" {
 		v.Retry = "/auth/" + url.PathEscape(f.file)
 	} else {
 		v.Retry = "/"

@@ -79,8 +79,9 @@ type Server struct {
 	mu       sync.Mutex
 	port     int
 	fellBack bool
-	flows    map[string]*flow // by flow id
-	byState  map[string]*flow // open authorization-code flows by state
+	flows    map[string]*flow  // by flow id
+	byState  map[string]*flow  // open authorization-code flows by state
+	batches  map[string]*batch // batch re-logins by id (batch.go)
 
 	sessMu   sync.Mutex
 	sessions map[string]time.Time // browser session value → expiry

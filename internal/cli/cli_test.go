@@ -126,6 +126,7 @@ func TestListFilters(t *testing.T) {
 		{"status and provider", []string{"--status", "expiring", "--provider", "qwen"}, []string{"qwen-oauth-2-exp.json"}},
 		{"health below 50: the critical ones", []string{"--health-below", "50"}, []string{"broken.json", "qwen-oauth-3-noref.json"}},
 		{"health below 80", []string{"--health-below", "80"}, []string{"broken.json", "gemini-oauth-1-old.json", "qwen-oauth-3-noref.json"}},
+		{"sort by health, lowest first", []string{"--sort", "health"}, []string{"broken.json", "qwen-oauth-3-noref.json", "gemini-oauth-1-old.json", "qwen-oauth-2-exp.json", "corp-sso-1.json", "iflow-oauth-1-soon.json", "iflow-oauth-2-static.json", "iflow-oauth-3-key.json", "qwen-oauth-1-far.json"}},
 		{"all with a filter", []string{"--all", "--provider", "iflow"}, []string{"iflow-oauth-1-soon.json", "iflow-oauth-2-static.json", "iflow-oauth-3-key.json"}},
 	}
 	for _, tt := range tests {
@@ -183,6 +184,7 @@ func TestListErrors(t *testing.T) {
 		{"unknown name", []string{"extra"}, "no token file matches “extra”"},
 		{"unknown status", []string{"--status", "valid,bogus"}, `--status: unknown status "bogus" (known: valid, expiring, expired, refreshing, refresh_failed, needs_reauth, invalid, static, missing)`},
 		{"health below out of range", []string{"--health-below", "0"}, "--health-below 0 is not a score between 1 and 101"},
+		{"sort", []string{"--sort", "age"}, `--sort "age": use file or health`},
 		{"all with names", []string{"--all", "x"}, "--all cannot be combined with names: give names, or --all with filters"},
 	}
 	for _, tt := range tests {

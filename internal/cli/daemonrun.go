@@ -191,6 +191,8 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 			}
 		}()
 	}
+	opens := newOpenCounter(s.Paths.AuthDir, logger, core)
+	run("opens", func() error { opens.run(ctx); return nil })
 	if node != nil {
 		run("cluster", func() error { return node.run(ctx) })
 	}
@@ -199,7 +201,10 @@ func runDaemon(ctx context.Context, f *Factory, s *Settings, background bool) er
 	run("events", func() error { followEvents(ctx, core, audit, notifier.Reset, logger); return nil })
 	run("config", func() error { return reload.watch(ctx) })
 	run("watch", func() error {
-		return watch.Run(ctx, s.Paths.AuthDir, watch.Options{Logger: logger, Skip: watchSkip}, core.FileChanged)
+		return watch.Run(ctx, s.Paths.AuthDir, watch.Options{Logger: logger, Skip: watchSkip}, func(name string) {
+			core.FileChanged(name)
+			opens.changed()
+		})
 	})
 	run("sources", func() error { return watchSources(ctx, s, logger, core) })
 	// Answer on the socket only once the first scan is done, so that the

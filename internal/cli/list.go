@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/spf13/cobra"
 
@@ -17,13 +18,14 @@ import (
 type ListOptions struct {
 	Selector
 	JSON bool
+	Sort string // file (default) or health (lowest score first)
 }
 
 // NewCmdList is `routecodex token-daemon list`.
 func NewCmdList(f *Factory) *cobra.Command {
 	opts := &ListOptions{}
 	cmd := &cobra.Command{
-		Use: "list [<name>…] [--provider P] [--status S,…] [--expiring [--within 2h]] [--health-below N] [--json]",
+		Use: "list [<name>…] [--provider P] [--status S,…] [--expiring [--within 2h]] [--health-below N] [--sort file|health] [--json]",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Names = args
 			return runList(cmd.Context(), f, opts)
@@ -31,6 +33,7 @@ func NewCmdList(f *Factory) *cobra.Command {
 	}
 	AddSelectorFlags(cmd, &opts.Selector)
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "")
+	cmd.Flags().StringVar(&opts.Sort, "sort", "file", "")
 	return cmd
 }
 
@@ -39,7 +42,10 @@ func runList(ctx context.Context, f *Factory, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.JSON && opts.IsEmpty() && f.DaemonJSON != nil {
+	if opts.Sort != "file" && opts.Sort != "health" {
+		return errors.New(i18n.T(s.Lang, i18n.ErrListSort, opts.Sort))
+	}
+	if opts.JSON && opts.IsEmpty() && opts.Sort == "file" && f.DaemonJSON != nil {
 		if _, err := opts.matcher(s); err != nil {
 			return err // bad flags are said before anything is read
 		}
@@ -57,6 +63,10 @@ func runList(ctx context.Context, f *Factory, opts *ListOptions) error {
 	states, err := opts.Resolve(ctx, f, s)
 	if err != nil {
 		return err
+	}
+	if opts.Sort == "health" {
+		// Worst first; names keep their order within a score.
+		sort.SliceStable(states, func(i, j int) bool { return states[i].Health.Score < states[j].Health.Score })
 	}
 	tokens := make([]ipc.Token, 0, len(states))
 	for _, st := range states {

@@ -25,6 +25,7 @@ const resultPageGrace = 5 * time.Second
 
 // LoginOptions are the flags and argument of `token-daemon login`.
 type LoginOptions struct {
+	Selector  // several accounts: a batch re-login (batchlogin.go)
 	Name      string
 	Alias     string
 	NoBrowser bool
@@ -34,13 +35,25 @@ type LoginOptions struct {
 func NewCmdLogin(f *Factory) *cobra.Command {
 	opts := &LoginOptions{}
 	cmd := &cobra.Command{
-		Use:  "login <name|provider> [--alias A] [--no-browser]",
-		Args: cobra.ExactArgs(1),
+		Use: "login <name|provider> [--alias A] [--no-browser] | <name>… | [--all] [--provider P] [--status S,…] [--expiring [--within D]] [--health-below N]",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Name = args[0]
-			return runLogin(cmd.Context(), f, opts)
+			opts.Names = args
+			if len(args) == 1 && !opts.All && !opts.HasFilter() {
+				opts.Name = args[0] // one account, or a new one of a provider
+				return runLogin(cmd.Context(), f, opts)
+			}
+			if opts.IsEmpty() {
+				lang, _ := f.Lang()
+				return errors.New(i18n.T(lang, i18n.ErrWrongArgs, cmd.UseLine(), cmd.CommandPath()))
+			}
+			s, err := f.Settings()
+			if err != nil {
+				return err
+			}
+			return runBatchLogin(cmd.Context(), f, s, opts)
 		},
 	}
+	AddSelectorFlags(cmd, &opts.Selector)
 	cmd.Flags().StringVar(&opts.Alias, "alias", "", "")
 	cmd.Flags().BoolVar(&opts.NoBrowser, "no-browser", false, "")
 	return cmd

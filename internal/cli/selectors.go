@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/routecodex/token-daemon/internal/daemon"
-	"github.com/routecodex/token-daemon/internal/health"
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/tokenfile"
 )
@@ -144,8 +143,7 @@ func (sel *Selector) Select(s *Settings, states []daemon.TokenState, now time.Ti
 
 // matcher checks the flags and compiles them.
 func (sel *Selector) matcher(s *Settings) (tokenFilter, error) {
-	flt := tokenFilter{Provider: sel.Provider, Expiring: sel.Expiring, Within: s.Config.RefreshAhead(),
-		Ahead: s.Config.RefreshAhead()}
+	flt := tokenFilter{Provider: sel.Provider, Expiring: sel.Expiring, Within: s.Config.RefreshAhead()}
 	if sel.All && len(sel.Names) > 0 {
 		return flt, errors.New(i18n.T(s.Lang, i18n.ErrSelAllAndNames))
 	}
@@ -199,13 +197,4 @@ func knownStatus(w string) bool {
 		}
 	}
 	return false
-}
-
-// healthOf is the health report of st at now with the refresh lead ahead.
-func healthOf(st daemon.TokenState, now time.Time, ahead time.Duration) health.Report {
-	return health.Score(health.Input{
-		Status: string(st.Status), Now: now, ExpiresAt: st.ExpiresAt, Lead: ahead,
-		Refreshable: st.Refreshable, Failures: st.Failures, LastOK: st.LastRefreshAt,
-		Uses24h: st.Usage.Last24h, Uses7d: st.Usage.Last7d,
-	})
 }

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"io"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/mattn/go-runewidth"
 
+	"github.com/routecodex/token-daemon/internal/health"
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/ipc"
 )
@@ -75,14 +77,15 @@ func writeTable(w io.Writer, headers []string, rows [][]string) error {
 	return err
 }
 
-// tokenTable writes the `文件名 | 显示名称 | 状态 | 过期时间 | 剩余` table.
+// tokenTable writes the `文件名 | 显示名称 | 状态 | 过期时间 | 剩余 | 健康度`
+// table (the plan's five columns and the health score of DESIGN.md section 12).
 // Times are shown in loc as "2006-01-02 15:04"; the remaining time is "-"
 // when expired or without expiry.
 func tokenTable(w io.Writer, lang i18n.Lang, tokens []ipc.Token, now time.Time, loc *time.Location) error {
 	headers := []string{
 		i18n.T(lang, i18n.HeaderFile), i18n.T(lang, i18n.HeaderDisplayName),
 		i18n.T(lang, i18n.HeaderStatus), i18n.T(lang, i18n.HeaderExpires),
-		i18n.T(lang, i18n.HeaderRemaining),
+		i18n.T(lang, i18n.HeaderRemaining), i18n.T(lang, i18n.HeaderHealth),
 	}
 	rows := make([][]string, 0, len(tokens))
 	for _, t := range tokens {
@@ -100,10 +103,18 @@ func tokenTable(w io.Writer, lang i18n.Lang, tokens []ipc.Token, now time.Time, 
 		}
 		status += sourceNote(lang, t)
 		rows = append(rows, []string{
-			oneLine(t.File), oneLine(t.DisplayName), status, expires, remaining,
+			oneLine(t.File), oneLine(t.DisplayName), status, expires, remaining, healthCell(lang, t.Health),
 		})
 	}
 	return writeTable(w, headers, rows)
+}
+
+// healthCell is "92 健康" / "92 healthy".
+func healthCell(lang i18n.Lang, h health.Report) string {
+	if h.Grade == "" {
+		return "-"
+	}
+	return strconv.Itoa(h.Score) + " " + i18n.GradeLabel(lang, string(h.Grade))
 }
 
 // maxReasonCells keeps a long reason (a provider's actionable message) from

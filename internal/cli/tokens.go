@@ -86,7 +86,6 @@ type tokenFilter struct {
 	Statuses    map[tokenfile.Status]bool // nil means all
 	Expiring    bool
 	Within      time.Duration // window of Expiring
-	Ahead       time.Duration // refresh lead, for the health score
 	HealthBelow int           // 0: no health filter
 }
 
@@ -102,7 +101,7 @@ func (flt tokenFilter) keep(st daemon.TokenState, now time.Time) bool {
 	if flt.Statuses != nil && !flt.Statuses[st.Status] {
 		return false
 	}
-	if flt.HealthBelow > 0 && healthOf(st, now, flt.Ahead).Score >= flt.HealthBelow {
+	if flt.HealthBelow > 0 && st.Health.Score >= flt.HealthBelow {
 		return false
 	}
 	if !flt.Expiring {
@@ -146,7 +145,9 @@ func statesFromWire(tokens []ipc.TokenDetail) []daemon.TokenState {
 			Status: tokenfile.Status(t.Status), Reason: t.Reason, ReasonCode: t.ReasonCode, ReasonArgs: t.ReasonArgs,
 			ExpiresAt: parseWireTime(t.ExpiresAt), Refreshable: t.Refreshable,
 			LastRefreshAt: parseWireTime(t.LastRefreshAt), NextRefreshAt: parseWireTime(t.NextRefreshAt),
-			LastError: t.LastError, Failures: t.Failures,
+			LastError: t.LastError, Failures: t.Failures, Health: t.Health,
+			Usage: daemon.Usage{Last24h: t.Usage.Last24h, Last7d: t.Usage.Last7d, LastAccess: parseWireTime(t.Usage.LastAccessAt),
+				Opens24h: t.Usage.Opens24h, Opens7d: t.Usage.Opens7d, LastOpen: parseWireTime(t.Usage.LastOpenAt)},
 			Source: t.Source, Watch: t.Watch, Login: t.Login,
 		})
 	}

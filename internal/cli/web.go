@@ -161,3 +161,28 @@ func sameAudit(a, b logging.AuditRecord) bool {
 	return a.Status == b.Status && a.Reason == b.Reason && a.Failures == b.Failures &&
 		eq(a.ExpiresAt, b.ExpiresAt) && eq(a.LastRefreshAt, b.LastRefreshAt)
 }
+
+// BatchLogin starts a batch re-login on the auth server for the local API.
+func (a loginsAdapter) BatchLogin(ctx context.Context, files []string) (ipc.BatchStarted, <-chan ipc.BatchItem, error) {
+	p, err := a.srv.BatchLogin(ctx, files)
+	if err != nil {
+		return ipc.BatchStarted{}, nil, err
+	}
+	out := make(chan ipc.BatchItem, p.Total)
+	go func() {
+		defer close(out)
+		for it := range p.Items {
+			out <- batchItemOf(it)
+		}
+	}()
+	return ipc.BatchStarted{ID: p.ID, URL: p.URL, Total: p.Total}, out, nil
+}
+
+func batchItemOf(it authflow.BatchItem) ipc.BatchItem {
+	res := ipc.BatchItem{File: it.File, Account: it.Account}
+	if it.Err != nil {
+		res.Skipped = errors.Is(it.Err, authflow.ErrSkipped)
+		res.Error = it.Err.Error()
+	}
+	return res
+}

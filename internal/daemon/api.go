@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/routecodex/token-daemon/internal/health"
 	"github.com/routecodex/token-daemon/internal/provider"
 	"github.com/routecodex/token-daemon/internal/tokenfile"
 )
@@ -99,7 +100,9 @@ type TokenState struct {
 	NextRefreshAt time.Time // zero: none scheduled
 	LastError     string
 	Failures      int
-	Usage         Usage // token broker accesses
+	Usage         Usage // token broker accesses and opens by other programs
+	// Health is the score of DESIGN.md section 12, at the state's time.
+	Health health.Report
 	// Source is the tokenDaemon.sources entry of a file outside the auth
 	// dir ("" for the auth dir); Watch says it is only watched, and Login
 	// is its tool's own login command.

@@ -326,6 +326,11 @@ type Usage struct {
 	Last24h    int
 	Last7d     int
 	LastAccess time.Time // zero: never
+	// Opens of the file by other programs, where the OS reports them
+	// (RecordOpens; opens.go), counted the same way.
+	Opens24h int
+	Opens7d  int
+	LastOpen time.Time // zero: never (or not reported)
 }
 
 // Usage returns the access counts of one file (as in TokenState.File).
@@ -349,11 +354,12 @@ func (d *Daemon) UsageAll() map[string]Usage {
 }
 
 func (d *Daemon) usageLocked(file string, now time.Time) Usage {
-	b := d.brk.usage[file]
-	if b == nil {
-		return Usage{}
+	var u Usage
+	if b := d.brk.usage[file]; b != nil {
+		u = b.at(now)
 	}
-	return b.at(now)
+	d.opensLocked(file, now, &u)
+	return u
 }
 
 const usageHours = 7 * 24

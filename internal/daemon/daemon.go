@@ -126,8 +126,9 @@ type Daemon struct {
 	retryReads    map[string]bool  // names whose read failed for a passing reason; guarded by chMu
 	holds         map[string]*hold // files read as invalid, waiting for quiet (hold.go)
 
-	history map[string][]Attempt // last refresh attempts by file name; guarded by mu
-	brk     broker               // token broker: access log, usage counters (broker.go)
+	history map[string][]Attempt  // last refresh attempts by file name; guarded by mu
+	opens   map[string]*usageBook // opens by other programs (opens.go); guarded by mu
+	brk     broker                // token broker: access log, usage counters (broker.go)
 
 	// opts is the file model's configuration once SetAlias changed it.
 	opts   atomic.Pointer[tokenfile.Options]

@@ -48,6 +48,7 @@ func (d *Daemon) stateLocked(e *entry, now time.Time) TokenState {
 	s.LastError = e.lastError
 	s.Failures = e.failures
 	s.Usage = d.usageLocked(e.name, now)
+	s.Health = healthOf(s, now, d.cfg.RefreshAhead, d.history[e.name])
 	return s
 }
 

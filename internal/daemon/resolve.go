@@ -33,7 +33,7 @@ func (e *AmbiguousError) Error() string {
 // StateOf is a file's state as seen without a running daemon.
 func StateOf(f *tokenfile.File, now time.Time, ahead time.Duration) TokenState {
 	status, reason := f.StatusAt(now, ahead)
-	return TokenState{
+	s := TokenState{
 		File:        f.Name,
 		Path:        f.Path,
 		Provider:    f.Provider,
@@ -48,6 +48,8 @@ func StateOf(f *tokenfile.File, now time.Time, ahead time.Duration) TokenState {
 		Watch:       f.Watch,
 		Login:       f.Login,
 	}
+	s.Health = healthOf(s, now, ahead, nil)
+	return s
 }
 
 // Resolve finds the one token named by query: file name with or without

@@ -24,6 +24,8 @@ type persistedState struct {
 	History map[string][]persistedAttempt `json:"history,omitempty"`
 	// Usage is the token broker's access counts by file name.
 	Usage map[string]persistedUsage `json:"usage,omitempty"`
+	// Opens is the opens of token files by other programs by file name.
+	Opens map[string]persistedUsage `json:"opens,omitempty"`
 }
 
 type persistedFile struct {
@@ -73,6 +75,7 @@ func (d *Daemon) loadState() map[string]persistedFile {
 	}
 	d.history = historyFromDisk(st.History)
 	d.brk.usage = usageFromDisk(st.Usage)
+	d.opens = usageFromDisk(st.Opens)
 	return st.Files
 }
 
@@ -149,6 +152,7 @@ func (d *Daemon) snapshotStateLocked() persistedState {
 	}
 	st.History = historyToDisk(d.history, keep)
 	st.Usage = d.usageToDiskLocked(keep)
+	st.Opens = d.opensToDiskLocked(keep)
 	return st
 }
 

@@ -224,6 +224,32 @@ func (w *jsonw) tokenFields(t *Token) {
 		w.key("reasonArgs")
 		w.strings(t.ReasonArgs)
 	}
+	w.key("health")
+	w.open('{')
+	w.key("score")
+	w.int(int64(t.Health.Score))
+	w.key("grade")
+	w.string(string(t.Health.Grade))
+	w.key("factors")
+	if t.Health.Factors == nil {
+		w.null()
+	} else {
+		w.open('[')
+		for i := range t.Health.Factors {
+			fc := &t.Health.Factors[i]
+			w.elem()
+			w.open('{')
+			w.key("factor")
+			w.string(fc.Factor)
+			w.key("impact")
+			w.int(int64(fc.Impact))
+			w.key("detail")
+			w.string(fc.Detail)
+			w.close('}')
+		}
+		w.close(']')
+	}
+	w.close('}')
 }
 
 func (w *jsonw) token(t *Token) {
@@ -251,6 +277,12 @@ func (w *jsonw) tokenDetail(t *TokenDetail) {
 	w.int(int64(t.Usage.Last7d))
 	w.key("lastAccessAt")
 	w.stringPtr(t.Usage.LastAccessAt)
+	w.key("opens24h")
+	w.int(int64(t.Usage.Opens24h))
+	w.key("opens7d")
+	w.int(int64(t.Usage.Opens7d))
+	w.key("lastOpenAt")
+	w.stringPtr(t.Usage.LastOpenAt)
 	w.close('}')
 	w.close('}')
 }

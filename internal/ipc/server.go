@@ -89,17 +89,18 @@ func NewServer(core Core, info func() DaemonInfo, opts ServerOptions) *Server {
 		stopping: make(chan struct{}),
 	}
 	s.routes = map[string]route{
-		"/" + APIVersion + "/status":      {http.MethodGet, s.handleStatus},
-		"/" + APIVersion + "/list":        {http.MethodGet, s.handleList},
-		"/" + APIVersion + "/refresh":     {http.MethodPost, s.handleRefresh},
-		"/" + APIVersion + "/events":      {http.MethodGet, s.handleEvents},
-		"/" + APIVersion + "/shutdown":    {http.MethodPost, s.handleShutdown},
-		"/" + APIVersion + "/reauth":      {http.MethodPost, s.handleReauth},
-		"/" + APIVersion + "/reauth/code": {http.MethodPost, s.handleReauthCode},
-		"/" + APIVersion + "/history":     {http.MethodGet, s.handleHistory},
-		"/" + APIVersion + "/alias":       {http.MethodPost, s.handleAlias},
-		"/" + APIVersion + "/token":       {http.MethodGet, s.handleToken},
-		"/" + APIVersion + "/handoff":     {http.MethodPost, s.handleHandoff},
+		"/" + APIVersion + "/status":       {http.MethodGet, s.handleStatus},
+		"/" + APIVersion + "/list":         {http.MethodGet, s.handleList},
+		"/" + APIVersion + "/refresh":      {http.MethodPost, s.handleRefresh},
+		"/" + APIVersion + "/events":       {http.MethodGet, s.handleEvents},
+		"/" + APIVersion + "/shutdown":     {http.MethodPost, s.handleShutdown},
+		"/" + APIVersion + "/reauth":       {http.MethodPost, s.handleReauth},
+		"/" + APIVersion + "/reauth/code":  {http.MethodPost, s.handleReauthCode},
+		"/" + APIVersion + "/reauth-batch": {http.MethodPost, s.handleBatchReauth},
+		"/" + APIVersion + "/history":      {http.MethodGet, s.handleHistory},
+		"/" + APIVersion + "/alias":        {http.MethodPost, s.handleAlias},
+		"/" + APIVersion + "/token":        {http.MethodGet, s.handleToken},
+		"/" + APIVersion + "/handoff":      {http.MethodPost, s.handleHandoff},
 	}
 	return s
 }

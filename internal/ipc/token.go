@@ -57,11 +57,17 @@ type Usage struct {
 	Last24h      int     `json:"last24h"`
 	Last7d       int     `json:"last7d"`
 	LastAccessAt *string `json:"lastAccessAt"`
+	// Opens of the file by other programs (Linux: inotify), not the
+	// daemon's own reads.
+	Opens24h   int     `json:"opens24h"`
+	Opens7d    int     `json:"opens7d"`
+	LastOpenAt *string `json:"lastOpenAt"`
 }
 
 // UsageOf converts the core's counts.
 func UsageOf(u daemon.Usage) Usage {
-	return Usage{Last24h: u.Last24h, Last7d: u.Last7d, LastAccessAt: timeString(u.LastAccess)}
+	return Usage{Last24h: u.Last24h, Last7d: u.Last7d, LastAccessAt: timeString(u.LastAccess),
+		Opens24h: u.Opens24h, Opens7d: u.Opens7d, LastOpenAt: timeString(u.LastOpen)}
 }
 
 // ParseMinValid reads a validity: a Go duration ("10m", "90s") or whole

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/routecodex/token-daemon/internal/daemon"
+	"github.com/routecodex/token-daemon/internal/health"
 	"github.com/routecodex/token-daemon/internal/provider"
 )
 
@@ -42,6 +43,9 @@ type Token struct {
 	Login  string `json:"login,omitempty"`
 	// ReasonArgs are the arguments of ReasonCode's words, if it has any.
 	ReasonArgs []string `json:"reasonArgs,omitempty"`
+	// Health is the score of DESIGN.md section 12 with its grade and
+	// factors (factor and detail are codes the client words).
+	Health health.Report `json:"health"`
 }
 
 // TokenDetail is a Token with what only a running daemon knows.
@@ -107,6 +111,7 @@ func TokenOf(s daemon.TokenState, now time.Time) Token {
 		File: s.File, Path: s.Path, Provider: s.Provider, Alias: s.Alias,
 		DisplayName: s.DisplayName, Email: s.Email, Status: string(s.Status),
 		Reason: s.Reason, Refreshable: s.Refreshable, ReasonCode: s.ReasonCode, ReasonArgs: s.ReasonArgs,
+		Health: s.Health,
 		Source: s.Source, Watch: s.Watch, Login: s.Login,
 	}
 	if t.ReasonCode == "" {

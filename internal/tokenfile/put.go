@@ -40,7 +40,9 @@ func Put(path string, data []byte, mode fs.FileMode, expect *[32]byte) (WriteRes
 		}
 		return res, nil
 	}
+	opened := noteOwnOpen(target)
 	cur, err := os.ReadFile(target)
+	opened(err)
 	if err != nil {
 		return WriteResult{}, fmt.Errorf("put token file %s: read: %w", path, err)
 	}

@@ -18,6 +18,7 @@ import (
 func readForScan(path string) ([]byte, *scanInfo, error) {
 	var fd int
 	var err error
+	opened := noteOwnOpen(path)
 	for {
 		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 		if err != unix.EINTR {
@@ -25,6 +26,7 @@ func readForScan(path string) ([]byte, *scanInfo, error) {
 		}
 	}
 	if err != nil {
+		opened(fs.ErrNotExist) // not opened: un-noted
 		return nil, nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer unix.Close(fd)

@@ -125,7 +125,9 @@ func readLimited(path string) ([]byte, fs.FileInfo, error) {
 	if info.Size() > MaxFileSize {
 		return nil, info, errTooLarge
 	}
+	opened := noteOwnOpen(path)
 	file, err := os.Open(path)
+	opened(err)
 	if err != nil {
 		return nil, info, err
 	}

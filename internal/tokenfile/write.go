@@ -181,7 +181,9 @@ func (s *snapshot) matches(path string) bool {
 		fi.Size() != s.info.Size() || !fi.ModTime().Equal(s.info.ModTime()) {
 		return false
 	}
+	opened := noteOwnOpen(path)
 	data, err := os.ReadFile(path)
+	opened(err)
 	return err == nil && bytes.Equal(data, s.data)
 }
 

@@ -147,7 +147,7 @@ func BuildMenu(lang i18n.Lang, tokens []ipc.TokenDetail, connected bool, now tim
 		m.Tokens = []Entry{{Label: i18n.T(lang, i18n.TrayNoTokens)}}
 	default:
 		for _, t := range sorted {
-			e := Entry{Label: TokenLabel(lang, t.Token, now), Tooltip: t.DisplayName, Enabled: true}
+			e := Entry{Label: TokenLabel(lang, t.Token, now), Tooltip: lineTooltip(lang, t.Token), Enabled: true}
 			if NeedsLogin(t.Token) {
 				e.Action = Action{Kind: ActionOpenAuth, File: t.File}
 			}
@@ -173,4 +173,13 @@ func BuildMenu(lang i18n.Lang, tokens []ipc.TokenDetail, connected bool, now tim
 		{Label: i18n.T(lang, i18n.TrayStopDaemonQuit), Enabled: true, Action: Action{Kind: ActionStopDaemon}},
 	}
 	return m
+}
+
+// lineTooltip is a token line's tooltip: its name and its health score
+// (DESIGN.md section 12), "Work (me@x.com) · health 92 (healthy)".
+func lineTooltip(lang i18n.Lang, t ipc.Token) string {
+	if t.Health.Grade == "" {
+		return t.DisplayName
+	}
+	return t.DisplayName + " · " + i18n.T(lang, i18n.TrayHealth, t.Health.Score, i18n.GradeLabel(lang, string(t.Health.Grade)))
 }

@@ -164,6 +164,10 @@ var uiText = []i18n.Key{
 	i18n.WebNoTokens, i18n.WebRefreshed, i18n.WebRefreshFailed, i18n.WebAliasSaved, i18n.WebActionFailed,
 	i18n.WebLive, i18n.WebReconnecting, i18n.WebSessionExpired, i18n.WebAuthDir, i18n.StatusRefreshing,
 	i18n.WebLastUse, i18n.WebUsage, i18n.SourcesWatchMark, i18n.SourcesLoginHint,
+	i18n.HeaderHealth, i18n.WebHealthFactors, i18n.WebHealthNoFactors, i18n.WebSelectAll, i18n.WebSelected,
+	i18n.WebRefreshSelected, i18n.WebReloginSelected, i18n.WebOpens, i18n.GradeHealthy, i18n.GradeAttention, i18n.GradeCritical,
+	i18n.FactorStatus, i18n.FactorExpiry, i18n.FactorRefreshable, i18n.FactorSuccessRatio, i18n.FactorFailureStreak,
+	i18n.FactorLastRefresh, i18n.FactorUsage,
 }
 
 func (h *Handler) boot(r *http.Request, page string) boot {
@@ -261,8 +265,9 @@ func (h *Handler) handleHistory(w http.ResponseWriter, r *http.Request) {
 
 // refreshRequest is the body of POST /ui/api/refresh.
 type refreshRequest struct {
-	File string `json:"file,omitempty"`
-	All  bool   `json:"all,omitempty"`
+	File  string   `json:"file,omitempty"`
+	Files []string `json:"files,omitempty"` // a selection of the dashboard
+	All   bool     `json:"all,omitempty"`
 }
 
 func (h *Handler) handleRefresh(w http.ResponseWriter, r *http.Request) {
@@ -270,13 +275,14 @@ func (h *Handler) handleRefresh(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	if (req.File == "") == !req.All {
-		writeJSON(w, http.StatusBadRequest, ipc.ErrorBody{Error: `give either "file" or "all": true`})
-		return
-	}
 	var names []string
 	if req.File != "" {
 		names = []string{req.File}
+	}
+	names = append(names, req.Files...)
+	if (len(names) == 0) == !req.All {
+		writeJSON(w, http.StatusBadRequest, ipc.ErrorBody{Error: `give either "file", "files" or "all": true`})
+		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.o.ActionTimeout)
 	defer cancel()

@@ -43,6 +43,15 @@
     return t.usage && t.usage.lastAccessAt ? localTime(t.usage.lastAccessAt) : T["web.never"];
   }
   function statusLabel(st) { return boot.status[st] || st; }
+  // The health score (DESIGN.md section 12): "92 healthy", coloured by grade.
+  function healthEl(t) {
+    var h = t.health || {};
+    var e = el("span", "health grade-" + (h.grade || "none"), h.grade ? h.score + " " + (T["health.grade." + h.grade] || h.grade) : "-");
+    if (h.factors && h.factors.length) e.title = h.factors.map(factorText).join("\n");
+    return e;
+  }
+  function factorText(f) { return (T["health.factor." + f.factor] || f.factor) + ": " + f.detail + " (" + f.impact + ")"; }
+  var selected = {}; // file -> true
   // Another tool's file (t.source) is logged in again with that tool (t.login);
   // a handed-off file (static) may be taken back by a login.
   function canReauth(t) { return t.provider !== "" && !t.source && (t.status !== "static" || t.reasonCode === "handed_off") && t.status !== "missing"; }
@@ -148,6 +157,15 @@
     var tr = el("tr");
     tr.dataset.file = t.file;
     tr.dataset.status = t.status;
+    tr.dataset.health = t.health ? t.health.score : "";
+    var sel = el("td", "sel");
+    var box = el("input", "pick");
+    box.type = "checkbox";
+    box.checked = !!selected[t.file];
+    box.setAttribute("aria-label", t.file);
+    box.addEventListener("change", function () { if (box.checked) selected[t.file] = true; else delete selected[t.file]; updateSelection(); });
+    sel.appendChild(box);
+    tr.appendChild(sel);
     tr.dataset.lastRefresh = t.lastRefreshAt || "";
     tr.dataset.expires = t.expiresAt || "";
     tr.dataset.lastUse = (t.usage && t.usage.lastAccessAt) || "";
@@ -161,6 +179,9 @@
     tr.appendChild(statusCell(t));
     tr.appendChild(el("td", "expires nowrap", localTime(t.expiresAt)));
     tr.appendChild(el("td", "remaining nowrap", remaining(t.expiresAt)));
+    var hc = el("td", "health-cell nowrap");
+    hc.appendChild(healthEl(t));
+    tr.appendChild(hc);
     tr.appendChild(el("td", "last-refresh nowrap", t.lastRefreshAt ? localTime(t.lastRefreshAt) : T["web.never"]));
     tr.appendChild(el("td", "last-use nowrap", lastUse(t)));
     tr.appendChild(el("td", "last-error why", t.lastError || ""));
@@ -191,8 +212,46 @@
       if (tr) body.appendChild(tr);
     });
     document.getElementById("empty").hidden = files.length > 0;
+    Object.keys(selected).forEach(function (f) { if (!tokens[f]) delete selected[f]; });
+    updateSelection();
     var dir = document.getElementById("authdir");
     dir.textContent = boot.daemon && boot.daemon.authDir ? T["web.authDir"] + ": " + boot.daemon.authDir : "";
+  }
+
+  // The selection: refresh it, or log it in again in one tab (the auth
+  // server's queue page, POST /batch with the page's CSRF token).
+  function updateSelection() {
+    var files = Object.keys(selected).sort();
+    var count = document.getElementById("selected-count");
+    if (!count) return;
+    count.textContent = fmt(T["web.selected"], files.length);
+    document.getElementById("refresh-selected").disabled = !files.some(function (f) { return tokens[f] && tokens[f].refreshable; });
+    document.getElementById("relogin-selected").disabled = !files.some(function (f) { return tokens[f] && canReauth(tokens[f]); });
+    var all = document.getElementById("select-all");
+    all.checked = files.length > 0 && files.length === Object.keys(tokens).length;
+  }
+  if (boot.page !== "token") {
+    document.getElementById("select-all").addEventListener("change", function (ev) {
+      selected = {};
+      if (ev.target.checked) Object.keys(tokens).forEach(function (f) { selected[f] = true; });
+      renderDashboard();
+    });
+    var rs = document.getElementById("refresh-selected");
+    rs.addEventListener("click", function () {
+      var files = Object.keys(selected).sort().filter(function (f) { return tokens[f] && tokens[f].refreshable; });
+      if (files.length) refresh({ files: files }, rs);
+    });
+    document.getElementById("relogin-form").addEventListener("submit", function (ev) {
+      var form = ev.target;
+      Array.prototype.slice.call(form.querySelectorAll('input[name="file"]')).forEach(function (i) { form.removeChild(i); });
+      var files = Object.keys(selected).sort().filter(function (f) { return tokens[f] && canReauth(tokens[f]); });
+      if (!files.length) { ev.preventDefault(); return; }
+      files.forEach(function (f) {
+        var i = el("input");
+        i.type = "hidden"; i.name = "file"; i.value = f;
+        form.appendChild(i);
+      });
+    });
   }
 
   // ---- token details ----
@@ -220,9 +279,26 @@
     fact(dl, T["web.nextRefresh"], localTime(t.nextRefreshAt));
     fact(dl, T["web.lastUse"], lastUse(t));
     fact(dl, T["web.usage"], t.usage ? t.usage.last24h + " / " + t.usage.last7d : "0 / 0");
+    fact(dl, T["web.opens"], t.usage ? (t.usage.opens24h || 0) + " / " + (t.usage.opens7d || 0) : "0 / 0");
     fact(dl, T["web.lastError"], t.lastError);
     fact(dl, T["web.failures"], String(t.failures || 0));
     fact(dl, T["web.path"], t.path, "mono");
+    var hb = document.getElementById("health");
+    hb.textContent = "";
+    hb.appendChild(document.createTextNode(T["header.health"] + ": "));
+    hb.appendChild(healthEl(t));
+    var ul = document.getElementById("factors");
+    ul.textContent = "";
+    var fs = (t.health && t.health.factors) || [];
+    fs.forEach(function (f) {
+      var li = el("li", "factor");
+      li.dataset.factor = f.factor;
+      li.appendChild(el("span", "impact", String(f.impact)));
+      li.appendChild(document.createTextNode(" " + (T["health.factor." + f.factor] || f.factor) + ": "));
+      li.appendChild(el("span", "mono", f.detail));
+      ul.appendChild(li);
+    });
+    if (!fs.length) ul.appendChild(el("li", "muted", T["web.healthNoFactors"]));
     var box = document.getElementById("actions");
     box.textContent = "";
     box.appendChild(actions(t, false));

@@ -49,6 +49,18 @@ type fileState struct {
 	Expires time.Time
 }
 
+// UnknownFileError is a login of a name that is no token file of the auth
+// dir; it is ErrUnknownFile, with a code a client words.
+type UnknownFileError struct{ Name string }
+
+func (e *UnknownFileError) Error() string        { return fmt.Sprintf("%v: %q", ErrUnknownFile, e.Name) }
+func (e *UnknownFileError) Is(target error) bool { return target == ErrUnknownFile }
+
+// ErrorCode names the error for a client that words it (ipc passes it on).
+func (e *UnknownFileError) ErrorCode() (string, []string) {
+	return "login.unknownFile", []string{e.Name}
+}
+
 // validName: a bare token-file name in the auth dir, nothing else.
 func validName(name string) bool {
 	return name != "" && filepath.Base(name) == name && !strings.ContainsAny(name, `/\`) && !tokenfile.Skip(name)
@@ -58,13 +70,13 @@ func validName(name string) bool {
 // re-authenticated.
 func (s *Server) lookup(name string) (*target, error) {
 	if !validName(name) {
-		return nil, fmt.Errorf("%w: %q", ErrUnknownFile, name)
+		return nil, &UnknownFileError{Name: name}
 	}
 	// Load checks symlinks as the daemon does: a link that leaves the auth
 	// dir is no token file and gets no login page.
 	f := tokenfile.Load(s.o.AuthDir, name, s.o.FileOptions)
 	if f == nil {
-		return nil, fmt.Errorf("%w: %q", ErrUnknownFile, name)
+		return nil, &UnknownFileError{Name: name}
 	}
 	t := &target{file: f}
 	st, why := f.StatusAt(s.now(), s.o.RefreshAhead)

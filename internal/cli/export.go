@@ -69,12 +69,29 @@ func exportSelection(ctx context.Context, f *Factory, s *Settings, sel *Selector
 		if st.Status == tokenfile.StatusMissing || (st.Status == tokenfile.StatusInvalid && !named) {
 			continue
 		}
+		if st.Source != "" {
+			if named {
+				return nil, errors.New(sourceNotExported(s.Lang, st))
+			}
+			fmt.Fprintln(f.IO.ErrOut, sourceNotExported(s.Lang, st))
+			continue
+		}
 		out = append(out, st)
 	}
 	if len(out) == 0 {
 		return nil, errors.New(i18n.T(s.Lang, i18n.ErrExportNothing))
 	}
 	return out, nil
+}
+
+// sourceNotExported words another tool's file left out of an export: it
+// is logged in with that tool on the other machine.
+func sourceNotExported(lang i18n.Lang, st daemon.TokenState) string {
+	login := st.Login
+	if login == "" {
+		login = st.Source
+	}
+	return i18n.T(lang, i18n.ExportSourceSkipped, termtext.Escape(st.File), termtext.Escape(login))
 }
 
 func transferHome(s *Settings) transfer.Home {
@@ -228,7 +245,14 @@ func handoffDaemonError(lang i18n.Lang, err error) error {
 func exportError(lang i18n.Lang, err error) error {
 	var fe *transfer.FileError
 	if errors.As(err, &fe) {
-		return errors.New(i18n.T(lang, i18n.ErrExportFile, termtext.Escape(fe.Name), describeFileErr(fe.Err)))
+		why := describeFileErr(fe.Err)
+		switch {
+		case errors.Is(fe.Err, transfer.ErrTooLarge):
+			why = i18n.T(lang, i18n.ExportWhyTooLarge)
+		case errors.Is(fe.Err, transfer.ErrNotExportable):
+			why = i18n.T(lang, i18n.ExportWhyNotExportable)
+		}
+		return errors.New(i18n.T(lang, i18n.ErrExportFile, termtext.Escape(fe.Name), why))
 	}
 	return err
 }

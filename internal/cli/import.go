@@ -83,7 +83,7 @@ func importBundle(ctx context.Context, f *Factory, s *Settings, b *bundle.Bundle
 		return nil, errors.New(i18n.T(lang, i18n.ErrOnConflict, onConflict))
 	}
 	if err != nil {
-		return nil, err
+		return nil, authDirError(lang, s.Paths, err)
 	}
 	aliases, order, provs := transfer.Settings(b, items)
 	if dry {
@@ -99,11 +99,11 @@ func importBundle(ctx context.Context, f *Factory, s *Settings, b *bundle.Bundle
 		return nil, configMergeError(lang, err)
 	}
 	items = transfer.Apply(h, items)
-	aliases, order, provs = transfer.Settings(b, items)
-	merge, err := config.MergeBundle(s.Paths.Config, aliases, order, provs, false)
-	if err != nil {
-		return nil, configMergeError(lang, err)
+	if hold := testHold(f.getenv, testHoldImportEnv); hold != nil {
+		hold("import")
 	}
+	aliases, order, provs = transfer.Settings(b, items)
+	merge, mergeErr := config.MergeBundle(s.Paths.Config, aliases, order, provs, false)
 	res := &importResult{Items: items, Merge: merge}
 	if names := transfer.Imported(items); len(names) > 0 {
 		if _, after, err := transfer.UpdateHandoff(h.HandoffPath, h.AuthDir, nil, names, f.Now()); err == nil {
@@ -128,6 +128,10 @@ func importBundle(ctx context.Context, f *Factory, s *Settings, b *bundle.Bundle
 			res.Failed++
 		}
 		audit.add(rec)
+	}
+	if mergeErr != nil {
+		// The files written stay written, their audit lines above.
+		return nil, configMergeError(lang, mergeErr)
 	}
 	return res, nil
 }

@@ -64,6 +64,18 @@ func runLogin(ctx context.Context, f *Factory, opts *LoginOptions) error {
 	if err != nil {
 		return err
 	}
+	// Another tool's file is logged in with that tool.
+	if strings.Contains(opts.Name, "/") {
+		for _, file := range sourceFiles(s, s.Config.FileOptions()) {
+			if st := daemon.StateOf(file, f.Now(), 0); st.File == opts.Name && st.Source != "" {
+				login := st.Login
+				if login == "" {
+					login = st.Source
+				}
+				return errors.New(i18n.T(s.Lang, i18n.LoginSourceFile, termtext.Escape(st.File), termtext.Escape(login)))
+			}
+		}
+	}
 	// The page to open must be on the daemon's own web server: its
 	// address comes from the status, the page from the login answer.
 	client := ipc.NewClient(s.Paths.Socket)
@@ -118,8 +130,11 @@ func codedLoginError(lang i18n.Lang, err error) string {
 	case errors.As(err, &coded):
 		code, args = coded.ErrorCode()
 	}
-	if code == string(i18n.LoginPortTaken) && len(args) == 2 {
+	switch {
+	case code == string(i18n.LoginPortTaken) && len(args) == 2:
 		return i18n.T(lang, i18n.LoginPortTaken, termtext.Escape(args[0]), termtext.Escape(args[1]))
+	case code == string(i18n.LoginUnknownFile) && len(args) == 1:
+		return i18n.T(lang, i18n.LoginUnknownFile, termtext.Escape(args[0]))
 	}
 	return ""
 }

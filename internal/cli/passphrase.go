@@ -82,6 +82,9 @@ func passphrase(f *Factory, lang i18n.Lang, file string, confirm bool) (string, 
 	}
 	in, ok := f.IO.In.(*os.File)
 	if !ok || !term.IsTerminal(int(in.Fd())) {
+		if !confirm { // import: a bundle made with --recipient opens with --identity
+			return "", errors.New(i18n.T(lang, i18n.ErrNoPassphraseImport, EnvExportPassphrase))
+		}
 		return "", errors.New(i18n.T(lang, i18n.ErrNoPassphrase, EnvExportPassphrase))
 	}
 	ask := func(key i18n.Key) (string, error) {

@@ -106,7 +106,7 @@ func runSources(f *Factory, opts *SourcesOptions) error {
 		fmt.Fprintln(f.IO.Out, w)
 	}
 	if anyUnconfigured {
-		fmt.Fprintln(f.IO.Out, i18n.T(lang, i18n.SourcesHint, termtext.Escape(abbreviateHome(s.Paths.Config, f.Env.UserHome))))
+		fmt.Fprintln(f.IO.Out, i18n.T(lang, i18n.SourcesHint, termtext.Escape(abbreviateHomeFile(s.Paths.Config, f.Env.UserHome))))
 	}
 	return nil
 }

@@ -150,6 +150,17 @@ func writeStatus(f *Factory, lang i18n.Lang, st *ipc.Status) error {
 // plan prints the watched dir; a dir always ends in the separator.
 func abbreviateHome(dir, home string) string {
 	sep := string(filepath.Separator)
+	dir = abbreviateHomeFile(dir, home)
+	if !strings.HasSuffix(dir, sep) {
+		dir += sep
+	}
+	return dir
+}
+
+// abbreviateHomeFile is a path with the home dir as ~, as it is (a file:
+// no trailing separator).
+func abbreviateHomeFile(dir, home string) string {
+	sep := string(filepath.Separator)
 	if home != "" {
 		home = filepath.Clean(home)
 		if dir == home {
@@ -157,9 +168,6 @@ func abbreviateHome(dir, home string) string {
 		} else if rest, ok := strings.CutPrefix(dir, home+sep); ok {
 			dir = "~" + sep + rest
 		}
-	}
-	if !strings.HasSuffix(dir, sep) {
-		dir += sep
 	}
 	return dir
 }

@@ -31,7 +31,12 @@ func testCodexPorts(getenv func(string) string) []int {
 const testHoldEnv = "ROUTECODEX_TEST_HOLD_AFTER_ANSWER"
 
 func testHoldAfterAnswer(getenv func(string) string) func(file string) {
-	marker := getenv(testHoldEnv)
+	return testHold(getenv, testHoldEnv)
+}
+
+// testHold is the wait of a test hold env (testHoldEnv, testHoldImportEnv).
+func testHold(getenv func(string) string, env string) func(file string) {
+	marker := getenv(env)
 	if marker == "" {
 		return nil
 	}
@@ -46,3 +51,10 @@ func testHoldAfterAnswer(getenv func(string) string) func(file string) {
 		}
 	}
 }
+
+// testHoldImportEnv names a file path that the end-to-end import test
+// sets: after the token files are written and before the settings are
+// merged into config.json, import creates that file and waits until the
+// test removes it, or a minute (so that the test can break config.json).
+// It is read only when set; nothing else in the product uses it.
+const testHoldImportEnv = "ROUTECODEX_TEST_HOLD_AFTER_IMPORT_WRITE"

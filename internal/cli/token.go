@@ -208,9 +208,9 @@ func tokenInProcess(ctx context.Context, f *Factory, s *Settings, name string, m
 	if err != nil {
 		return ipc.TokenAnswer{}, err
 	}
-	files, err := tokenfile.Scan(s.Paths.AuthDir, fileOptions(s, registry))
+	files, err := scanAuthDir(s, fileOptions(s, registry))
 	if err != nil {
-		return ipc.TokenAnswer{}, err
+		return ipc.TokenAnswer{}, authDirError(s.Lang, s.Paths, err)
 	}
 	files = append(files, sourceFiles(s, fileOptions(s, registry))...)
 	now := f.Now()

@@ -19,12 +19,7 @@ import (
 func scanStates(s *Settings, now time.Time) ([]daemon.TokenState, error) {
 	opts := s.Config.FileOptions()
 	opts.HandedOff = handedOff(s)
-	files, err := tokenfile.Scan(s.Paths.AuthDir, opts)
-	if errors.Is(err, fs.ErrNotExist) && s.Paths.AuthDirFrom == config.AuthDirDefault {
-		// A first run: no account yet. A dir the user named (env, config)
-		// that does not exist is an error instead.
-		return nil, nil
-	}
+	files, err := scanAuthDir(s, opts)
 	if err != nil {
 		return nil, authDirError(s.Lang, s.Paths, err)
 	}
@@ -35,6 +30,18 @@ func scanStates(s *Settings, now time.Time) ([]daemon.TokenState, error) {
 		states = append(states, daemon.StateOf(f, now, ahead))
 	}
 	return states, nil
+}
+
+// scanAuthDir reads the auth dir's token files; a default auth dir that
+// does not exist has none (a first run, or a user of other tools' files
+// only). A dir the user named (env, config) that does not exist is an
+// error instead.
+func scanAuthDir(s *Settings, opts tokenfile.Options) ([]*tokenfile.File, error) {
+	files, err := tokenfile.Scan(s.Paths.AuthDir, opts)
+	if errors.Is(err, fs.ErrNotExist) && s.Paths.AuthDirFrom == config.AuthDirDefault {
+		return nil, nil
+	}
+	return files, err
 }
 
 // authDirError is the one sentence for an auth dir that cannot be listed.

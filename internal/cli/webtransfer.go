@@ -32,14 +32,25 @@ func (w webTransfer) Export(ctx context.Context, lang i18n.Lang, req web.ExportR
 	if req.Passphrase == "" {
 		return web.ExportResult{}, &web.UserError{Msg: i18n.T(lang, "web.transfer.needPassphrase")}
 	}
-	var names []string
+	var names, lines []string
 	for _, st := range w.core.Snapshot() {
 		if st.Status == tokenfile.StatusMissing || st.Status == tokenfile.StatusInvalid {
 			continue
 		}
-		if req.All || contains(req.Files, st.File) {
-			names = append(names, st.File)
+		named := contains(req.Files, st.File)
+		if !req.All && !named {
+			continue
 		}
+		if st.Source != "" {
+			// Another tool's file: logged in with that tool on the other
+			// machine (named alone, it is an error).
+			if named && !req.All {
+				return web.ExportResult{}, &web.UserError{Msg: sourceNotExported(lang, st)}
+			}
+			lines = append(lines, sourceNotExported(lang, st))
+			continue
+		}
+		names = append(names, st.File)
 	}
 	if len(names) == 0 {
 		return web.ExportResult{}, &web.UserError{Msg: i18n.T(lang, i18n.ErrExportNothing)}
@@ -64,7 +75,6 @@ func (w webTransfer) Export(ctx context.Context, lang i18n.Lang, req web.ExportR
 	}
 	audit := openTransferAudit(s)
 	defer audit.close()
-	var lines []string
 	for _, e := range exp {
 		audit.add(logging.TransferRecord{At: w.f.Now(), Event: "export", File: e.Name, Provider: e.Provider, Handoff: req.Handoff})
 		lines = append(lines, i18n.T(lang, i18n.ExportFile, termtext.Escape(e.Name)))

@@ -192,13 +192,13 @@ func MergeBundle(path string, aliases map[string]string, aliasOrder []string, pr
 	if !res.Changed() || dry {
 		if res.Changed() {
 			if _, err := Parse(path, out); err != nil {
-				return res, fmt.Errorf("merge the bundle's settings: the result would not be a valid config: %w", err)
+				return res, err // a *Error naming the key: the caller words it
 			}
 		}
 		return res, nil
 	}
 	if _, err := Parse(path, out); err != nil {
-		return res, fmt.Errorf("merge the bundle's settings: the result would not be a valid config: %w", err)
+		return res, err // a *Error naming the key: the caller words it
 	}
 	return res, writeFileAtomic(target, out, mode)
 }

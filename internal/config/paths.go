@@ -135,6 +135,9 @@ func Resolve(env Env, configFlag string) (Paths, *TokenDaemon, error) {
 		return p, nil, err
 	}
 	p.AuthDir, p.AuthDirFrom = AuthDir(env, p.Config, cfg)
+	if err := CheckSources(env, p.Config, p.AuthDir, cfg); err != nil {
+		return p, nil, err
+	}
 	return p, cfg, nil
 }
 

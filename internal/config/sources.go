@@ -102,6 +102,21 @@ func SourceEnv(env Env) sources.Env {
 // the format's default place and mode where none is given, and for a
 // file format given a directory, the tool's file in it.
 func ResolveSources(env Env, configPath string, cfg *TokenDaemon) []sources.Source {
+	all := ResolveSourcesAll(env, configPath, cfg)
+	// Never one file twice (CheckSources refuses such a config; this is
+	// the defense in depth of an edit that skipped it).
+	authDir, _ := AuthDir(env, configPath, cfg)
+	out := all[:0:0]
+	for i, o := range sourceOverlaps(all, authDir) {
+		if o < 0 {
+			out = append(out, all[i])
+		}
+	}
+	return out
+}
+
+// ResolveSourcesAll is every configured source resolved, overlaps kept.
+func ResolveSourcesAll(env Env, configPath string, cfg *TokenDaemon) []sources.Source {
 	if cfg == nil {
 		return nil
 	}
@@ -126,6 +141,82 @@ func ResolveSources(env Env, configPath string, cfg *TokenDaemon) []sources.Sour
 		out = append(out, src)
 	}
 	return out
+}
+
+// CheckSources refuses sources that would read one file twice: two
+// sources at one resolved path, a source file inside a directory source,
+// or a source at (or inside) the auth dir. Each would be refreshed twice
+// at once with one refresh token, and a rotating one would be logged out.
+func CheckSources(env Env, configPath, authDir string, cfg *TokenDaemon) error {
+	if cfg == nil {
+		return nil
+	}
+	for i, s := range sourceOverlaps(ResolveSourcesAll(env, configPath, cfg), authDir) {
+		if s < 0 {
+			continue
+		}
+		key := fmt.Sprintf("tokenDaemon.sources[%d]", i)
+		if cfg.Sources[i].Path != "" {
+			key += ".path"
+		}
+		if s == len(cfg.Sources) {
+			return newError(configPath, key, "is the auth dir or a file in it (it is read there already)")
+		}
+		return newError(configPath, key, "is the same file as tokenDaemon.sources[%d] (it would be refreshed twice at once)", s)
+	}
+	return nil
+}
+
+// sourceOverlaps gives, for each source, -1 when it reads its own files,
+// the index of an earlier source it overlaps, or len(srcs) when it
+// overlaps the auth dir.
+func sourceOverlaps(srcs []sources.Source, authDir string) []int {
+	out := make([]int, len(srcs))
+	auth := realPath(authDir)
+	// dirOf: the directory whose files a source reads, or the file itself.
+	type place struct{ path, dir string }
+	places := make([]place, len(srcs))
+	for i, s := range srcs {
+		p := realPath(s.Path)
+		places[i] = place{path: p, dir: filepath.Dir(p)}
+		if sources.IsDir(s.Format) {
+			places[i].dir = p
+		}
+	}
+	for i := range srcs {
+		out[i] = -1
+		pi := places[i]
+		if auth != "" && (pi.path == auth || pi.dir == auth) {
+			out[i] = len(srcs)
+			continue
+		}
+		for j := 0; j < i; j++ {
+			pj := places[j]
+			if pi.path == pj.path || (pi.dir == pj.path && sources.IsDir(srcs[j].Format)) ||
+				(pj.dir == pi.path && sources.IsDir(srcs[i].Format)) {
+				out[i] = j
+				break
+			}
+		}
+	}
+	return out
+}
+
+// realPath is p with its links resolved where it exists.
+func realPath(p string) string {
+	if p == "" {
+		return ""
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
+	}
+	if r, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+		return filepath.Join(r, filepath.Base(p))
+	}
+	return filepath.Clean(p)
 }
 
 func isDir(p string) bool {

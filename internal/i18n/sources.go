@@ -52,6 +52,8 @@ func init() {
 		"config: objects":                      "objects",
 		"config: is required for format %q":    "is required for format %q",
 		"config: %q is used by another source": "%q is used by another source",
+		"config: is the auth dir or a file in it (it is read there already)":                           "is the auth dir or a file in it (it is read there already)",
+		"config: is the same file as tokenDaemon.sources[%d] (it would be refreshed twice at once)":    "is the same file as tokenDaemon.sources[%d] (it would be refreshed twice at once)",
 		"config: must be letters, digits, '.', '_' or '-' (it starts the names of the source's files)": "must be letters, digits, '.', '_' or '-' (it starts the names of the source's files)",
 	}, map[Key]string{
 		"help.token-daemon.sources.short":     "列出本机上其他工具的令牌文件（Codex、Claude Code、Gemini CLI、Qwen Code、CLIProxyAPI）、是否已配置及其模式",
@@ -82,6 +84,8 @@ func init() {
 		"config: objects":                      "对象",
 		"config: is required for format %q":    "格式 %q 必须填写",
 		"config: %q is used by another source": "%q 已被另一个来源使用",
+		"config: is the auth dir or a file in it (it is read there already)":                           "与 auth 目录是同一位置或位于其中（那里已经读取它）",
+		"config: is the same file as tokenDaemon.sources[%d] (it would be refreshed twice at once)":    "与 tokenDaemon.sources[%d] 是同一文件（会被同时刷新两次）",
 		"config: must be letters, digits, '.', '_' or '-' (it starts the names of the source's files)": "只能包含字母、数字、“.”、“_”或“-”（它是该来源文件名称的开头）",
 	})
 }

@@ -9,8 +9,12 @@ const (
 	ErrEmptyPassphrase    Key = "transfer.errEmptyPassphrase" // %s: file
 	ErrNoPassphrase       Key = "transfer.errNoPassphrase"    // %s: env name
 	ErrPassphraseMismatch Key = "transfer.errPassphraseMismatch"
-	PromptPassphrase      Key = "transfer.promptPassphrase"
-	PromptPassphraseAgain Key = "transfer.promptPassphraseAgain"
+	// ErrNoPassphraseImport: %s: env name
+	ErrNoPassphraseImport  Key = "transfer.errNoPassphraseImport"
+	ExportWhyTooLarge      Key = "export.whyTooLarge"
+	ExportWhyNotExportable Key = "export.whyNotExportable"
+	PromptPassphrase       Key = "transfer.promptPassphrase"
+	PromptPassphraseAgain  Key = "transfer.promptPassphraseAgain"
 
 	ErrExportArgs     Key = "export.errArgs"
 	ErrExportNothing  Key = "export.errNothing"
@@ -25,6 +29,8 @@ const (
 	ExportForkWarning Key = "export.forkWarning"    // %s: file, %s: provider
 	ExportNoSecrets   Key = "export.noSecrets"
 	ExportDone        Key = "export.done" // %d: count, %s: path
+	// ExportSourceSkipped: %s: file, %s: its tool's login command
+	ExportSourceSkipped Key = "export.sourceSkipped"
 
 	ErrOnConflict        Key = "import.errOnConflict"  // %s: the value
 	ErrBundleWrongKey    Key = "import.errWrongKey"    // %s: file
@@ -50,28 +56,32 @@ const (
 
 func init() {
 	add(map[Key]string{
-		ErrKeyBoth:            "give either --recipient or a passphrase, not both",
-		ErrBadRecipient:       "--recipient %q is not an age public key (age1…)",
-		ErrReadFile:           "cannot read %s: %s",
-		ErrEmptyPassphrase:    "the passphrase is empty (%s)",
-		ErrNoPassphrase:       "no passphrase: give --passphrase-file FILE, set %s, or run it in a terminal (or encrypt to --recipient age1…)",
-		ErrPassphraseMismatch: "the two passphrases differ; nothing was written",
-		PromptPassphrase:      "Passphrase of the bundle: ",
-		PromptPassphraseAgain: "The same passphrase again: ",
+		ErrKeyBoth:             "give either --recipient or a passphrase, not both",
+		ErrBadRecipient:        "--recipient %q is not an age public key (age1…)",
+		ErrReadFile:            "cannot read %s: %s",
+		ErrEmptyPassphrase:     "the passphrase is empty (%s)",
+		ErrNoPassphrase:        "no passphrase: give --passphrase-file FILE, set %s, or run it in a terminal (or encrypt to --recipient age1…)",
+		ErrPassphraseMismatch:  "the two passphrases differ; nothing was written",
+		ErrNoPassphraseImport:  "no passphrase: give --passphrase-file FILE, set %s, or run it in a terminal (a bundle encrypted to an age public key opens with --identity FILE)",
+		ExportWhyTooLarge:      "larger than 1 MiB, no token file",
+		ExportWhyNotExportable: "not a token file of the auth dir that can be exported (a link, a directory or a name that is never a token)",
+		PromptPassphrase:       "Passphrase of the bundle: ",
+		PromptPassphraseAgain:  "The same passphrase again: ",
 
-		ErrExportArgs:     "name the token files to export, or select them (--all, --provider, --status, --expiring, --health-below)",
-		ErrExportNothing:  "no token file matches the selection; nothing was written",
-		ErrExportNoOut:    "give the bundle's file with --out FILE",
-		ErrExportOutDir:   "--out %s is a directory: give a file name",
-		ErrExportFile:     "cannot export %s: %s",
-		ErrExportWrite:    "cannot write the bundle %s: %s",
-		ErrHandoff:        "cannot hand the files off: %v",
-		ErrHandoffBusy:    "%s keeps changing (refreshed meanwhile); try the export again",
-		ExportFile:        "📦 %s",
-		ExportHandedOff:   "   🔒 handed off: this machine no longer refreshes %s (an import or a login here takes it back)",
-		ExportForkWarning: "warning: %s (%s) gets a new refresh token at every refresh: this copy and the bundle's fork at the next refresh of either, and the other one stops working. Use only one of them, or export with --handoff",
-		ExportNoSecrets:   "   the providers' client secrets are left out (--include-secrets puts them in)",
-		ExportDone:        "✅ %d file(s) exported to %s (encrypted with age)",
+		ErrExportArgs:       "name the token files to export, or select them (--all, --provider, --status, --expiring, --health-below)",
+		ErrExportNothing:    "no token file matches the selection; nothing was written",
+		ErrExportNoOut:      "give the bundle's file with --out FILE",
+		ErrExportOutDir:     "--out %s is a directory: give a file name",
+		ErrExportFile:       "cannot export %s: %s",
+		ErrExportWrite:      "cannot write the bundle %s: %s",
+		ErrHandoff:          "cannot hand the files off: %v",
+		ErrHandoffBusy:      "%s keeps changing (refreshed meanwhile); try the export again",
+		ExportFile:          "📦 %s",
+		ExportSourceSkipped: "%s is another tool's file and is not exported: on the other machine, log in with its tool (%s)",
+		ExportHandedOff:     "   🔒 handed off: this machine no longer refreshes %s (an import or a login here takes it back)",
+		ExportForkWarning:   "warning: %s (%s) gets a new refresh token at every refresh: this copy and the bundle's fork at the next refresh of either, and the other one stops working. Use only one of them, or export with --handoff",
+		ExportNoSecrets:     "   the providers' client secrets are left out (--include-secrets puts them in)",
+		ExportDone:          "✅ %d file(s) exported to %s (encrypted with age)",
 
 		ErrOnConflict:        "unknown --on-conflict %q: use newer, skip or rename",
 		ErrBundleWrongKey:    "%s: wrong passphrase or key; nothing was written",
@@ -126,6 +136,10 @@ func init() {
 		"web.transfer.needPassphrase":  "Give a passphrase.",
 		"web.transfer.mismatch":        "The two passphrases differ.",
 		"web.transfer.needFile":        "Choose the bundle file.",
+		"web.transfer.badUpload":       "The upload is not the form of a bundle file.",
+		"web.transfer.tooLarge":        "The bundle file is too large (at most %d MiB).",
+		"web.transfer.exportOff":       "Export is not available here.",
+		"web.transfer.importOff":       "Import is not available here.",
 		"web.transfer.exported":        "%d file(s) exported.",
 
 		"help.token-daemon.export.short": "Export token files and their settings into an encrypted bundle (age) for another machine",
@@ -153,28 +167,32 @@ func init() {
 		"help.token-daemon.import.flag.identity":        "age identity `file` (AGE-SECRET-KEY-1…) of a bundle made with --recipient",
 		"help.token-daemon.import.flag.passphrase-file": "read the passphrase from the first line of `file`",
 	}, map[Key]string{
-		ErrKeyBoth:            "请只给出 --recipient 或口令之一",
-		ErrBadRecipient:       "--recipient %q 不是 age 公钥（age1…）",
-		ErrReadFile:           "无法读取 %s：%s",
-		ErrEmptyPassphrase:    "口令为空（%s）",
-		ErrNoPassphrase:       "没有口令：请用 --passphrase-file FILE、设置 %s，或在终端中运行（也可用 --recipient age1… 加密）",
-		ErrPassphraseMismatch: "两次输入的口令不一致；未写入任何内容",
-		PromptPassphrase:      "导出包的口令：",
-		PromptPassphraseAgain: "再次输入口令：",
+		ErrKeyBoth:             "请只给出 --recipient 或口令之一",
+		ErrBadRecipient:        "--recipient %q 不是 age 公钥（age1…）",
+		ErrReadFile:            "无法读取 %s：%s",
+		ErrEmptyPassphrase:     "口令为空（%s）",
+		ErrNoPassphrase:        "没有口令：请用 --passphrase-file FILE、设置 %s，或在终端中运行（也可用 --recipient age1… 加密）",
+		ErrPassphraseMismatch:  "两次输入的口令不一致；未写入任何内容",
+		ErrNoPassphraseImport:  "没有口令：请用 --passphrase-file FILE、设置 %s，或在终端中运行（用 age 公钥加密的导出包请用 --identity FILE 打开）",
+		ExportWhyTooLarge:      "大于 1 MiB，不是 Token 文件",
+		ExportWhyNotExportable: "不是 auth 目录中可导出的 Token 文件（链接、目录或永远不作为 Token 的名称）",
+		PromptPassphrase:       "导出包的口令：",
+		PromptPassphraseAgain:  "再次输入口令：",
 
-		ErrExportArgs:     "请指定要导出的 Token 文件，或用选择器选择（--all、--provider、--status、--expiring、--health-below）",
-		ErrExportNothing:  "没有符合条件的 Token 文件；未写入任何内容",
-		ErrExportNoOut:    "请用 --out FILE 指定导出包文件",
-		ErrExportOutDir:   "--out %s 是目录：请给出文件名",
-		ErrExportFile:     "无法导出 %s：%s",
-		ErrExportWrite:    "无法写入导出包 %s：%s",
-		ErrHandoff:        "无法移交这些文件：%v",
-		ErrHandoffBusy:    "%s 一直在变化（期间被刷新）；请重新导出",
-		ExportFile:        "📦 %s",
-		ExportHandedOff:   "   🔒 已移交：本机不再刷新 %s（在本机导入或登录即可收回）",
-		ExportForkWarning: "警告：%s（%s）每次刷新都会换新的 refresh token：本机副本与导出包中的副本会在任一方下次刷新时分叉，另一份随即失效。请只使用其中一份，或用 --handoff 导出",
-		ExportNoSecrets:   "   未包含提供商的 client secret（--include-secrets 可包含）",
-		ExportDone:        "✅ 已导出 %d 个文件到 %s（age 加密）",
+		ErrExportArgs:       "请指定要导出的 Token 文件，或用选择器选择（--all、--provider、--status、--expiring、--health-below）",
+		ErrExportNothing:    "没有符合条件的 Token 文件；未写入任何内容",
+		ErrExportNoOut:      "请用 --out FILE 指定导出包文件",
+		ErrExportOutDir:     "--out %s 是目录：请给出文件名",
+		ErrExportFile:       "无法导出 %s：%s",
+		ErrExportWrite:      "无法写入导出包 %s：%s",
+		ErrHandoff:          "无法移交这些文件：%v",
+		ErrHandoffBusy:      "%s 一直在变化（期间被刷新）；请重新导出",
+		ExportFile:          "📦 %s",
+		ExportSourceSkipped: "%s 是其他工具的文件，不会导出：请在另一台机器上用该工具登录（%s）",
+		ExportHandedOff:     "   🔒 已移交：本机不再刷新 %s（在本机导入或登录即可收回）",
+		ExportForkWarning:   "警告：%s（%s）每次刷新都会换新的 refresh token：本机副本与导出包中的副本会在任一方下次刷新时分叉，另一份随即失效。请只使用其中一份，或用 --handoff 导出",
+		ExportNoSecrets:     "   未包含提供商的 client secret（--include-secrets 可包含）",
+		ExportDone:          "✅ 已导出 %d 个文件到 %s（age 加密）",
 
 		ErrOnConflict:        "未知的 --on-conflict %q：请用 newer、skip 或 rename",
 		ErrBundleWrongKey:    "%s：口令或密钥错误；未写入任何内容",
@@ -229,6 +247,10 @@ func init() {
 		"web.transfer.needPassphrase":  "请输入口令。",
 		"web.transfer.mismatch":        "两次输入的口令不一致。",
 		"web.transfer.needFile":        "请选择导出包文件。",
+		"web.transfer.badUpload":       "上传的内容不是导出包文件的表单。",
+		"web.transfer.tooLarge":        "导出包文件太大（最多 %d MiB）。",
+		"web.transfer.exportOff":       "此处不提供导出。",
+		"web.transfer.importOff":       "此处不提供导入。",
 		"web.transfer.exported":        "已导出 %d 个文件。",
 
 		"help.token-daemon.export.short": "把 Token 文件及其设置导出为加密包（age），用于迁移到另一台机器",
@@ -239,7 +261,7 @@ func init() {
 			"刷新它们（显示为只读、已移交），直到在本机导入或登录。",
 		"help.token-daemon.export.example":              "  routecodex token-daemon export --all --out tokens.age\n  routecodex token-daemon export qwen-oauth-1-work --handoff --recipient age1… --out work.age",
 		"help.token-daemon.export.flag.out":             "要写入的导出包`文件`（0600，原子替换）",
-		"help.token-daemon.export.flag.recipient":       "改用此 age 公钥（age1…）加密，而不用口令；可重复",
+		"help.token-daemon.export.flag.recipient":       "改用此 age `公钥`（age1…）加密，而不用口令；可重复",
 		"help.token-daemon.export.flag.passphrase-file": "从`文件`的第一行读取口令",
 		"help.token-daemon.export.flag.armor":           "写成 ASCII armor（文本）而不是二进制",
 		"help.token-daemon.export.flag.include-secrets": "在导出包中保留提供商的 client secret",

@@ -45,6 +45,9 @@ var (
 	// ErrNotExportable: a selected name is not a regular token file of the
 	// auth dir (a link, a directory, a skipped name, gone).
 	ErrNotExportable = errors.New("not a token file that can be exported")
+	// ErrTooLarge: a selected file is larger than a token file can be
+	// (tokenfile.MaxFileSize); it is ErrNotExportable too.
+	ErrTooLarge = fmt.Errorf("%w: larger than 1 MiB", ErrNotExportable)
 	// ErrNothing: no file selected.
 	ErrNothing = errors.New("no token file selected")
 )
@@ -124,7 +127,7 @@ func readExportable(h Home, name string) (*tokenfile.File, []byte, error) {
 		return nil, nil, err
 	}
 	if len(data) > tokenfile.MaxFileSize {
-		return nil, nil, fmt.Errorf("%w: larger than 1 MiB", ErrNotExportable)
+		return nil, nil, ErrTooLarge
 	}
 	info, err := fd.Stat()
 	if err != nil {

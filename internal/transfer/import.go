@@ -117,7 +117,7 @@ func Plan(h Home, b *bundle.Bundle, onConflict string) ([]Item, error) {
 		if it.mode == 0 {
 			it.mode = 0o600
 		}
-		items = append(items, decide(it, in, byName, local, taken, onConflict))
+		items = append(items, decide(it, in, byName, local, taken, onConflict, h.Options.Generic))
 		if last := items[len(items)-1]; last.Writes() {
 			taken[last.Target] = true
 		}
@@ -125,7 +125,7 @@ func Plan(h Home, b *bundle.Bundle, onConflict string) ([]Item, error) {
 	return items, nil
 }
 
-func decide(it Item, in *tokenfile.File, byName map[string]*tokenfile.File, local []*tokenfile.File, taken map[string]bool, rule string) Item {
+func decide(it Item, in *tokenfile.File, byName map[string]*tokenfile.File, local []*tokenfile.File, taken map[string]bool, rule string, prefixes map[string]string) Item {
 	if tokenfile.Skip(it.File) {
 		// oauth-clients.local.json, *.bak*, deepseek-account-*: never
 		// written from a bundle.
@@ -177,7 +177,7 @@ func decide(it Item, in *tokenfile.File, byName map[string]*tokenfile.File, loca
 		}
 		return it
 	case rule == OnConflictRename:
-		it.Target = nextFreeName(it.File, in, it.alias, taken)
+		it.Target = nextFreeName(it.File, in, it.alias, taken, prefixes)
 		it.Action, it.Why, it.expect = ActionRename, WhyNameTaken, nil
 		return it
 	case known:
@@ -190,7 +190,9 @@ func decide(it Item, in *tokenfile.File, byName map[string]*tokenfile.File, loca
 
 // sameAccount tells whether a and b are one account of one provider, and
 // whether that could be told at all: the same refresh token, else the
-// email, else the account id. Without any of them it cannot be told.
+// account id (the provider's account key: one email in two workspaces is
+// two accounts), else the workspace where both name one, else the email.
+// Without any of them it cannot be told.
 func sameAccount(a, b *tokenfile.File) (same, known bool) {
 	if a.Provider != b.Provider {
 		return false, a.Provider != "" && b.Provider != ""
@@ -198,11 +200,14 @@ func sameAccount(a, b *tokenfile.File) (same, known bool) {
 	if a.RefreshToken != "" && a.RefreshToken == b.RefreshToken {
 		return true, true
 	}
-	if a.Email != "" && b.Email != "" {
-		return strings.EqualFold(a.Email, b.Email), true
-	}
 	if a.AccountID != "" && b.AccountID != "" {
 		return a.AccountID == b.AccountID, true
+	}
+	if a.Workspace != "" && b.Workspace != "" && a.Workspace != b.Workspace {
+		return false, true
+	}
+	if a.Email != "" && b.Email != "" {
+		return strings.EqualFold(a.Email, b.Email), true
 	}
 	return false, false
 }
@@ -222,15 +227,27 @@ func newer(in, cur *tokenfile.File) bool {
 var seqName = regexp.MustCompile(`^(.+)-oauth-(\d+)(?:-(.+))?\.json$`)
 
 // nextFreeName is <prefix>-oauth-<n>[-<alias>].json with n one past the
-// highest number of that prefix here (as a login names a new account).
-func nextFreeName(name string, f *tokenfile.File, alias string, taken map[string]bool) string {
+// highest number of that prefix here (as a login names a new account); a
+// configured provider's prefix is its filePrefix. A file of no known
+// provider whose name has no such pattern keeps its name with "-<n>".
+func nextFreeName(name string, f *tokenfile.File, alias string, taken map[string]bool, prefixes map[string]string) string {
 	prefix := f.Provider
+	if p := prefixes[prefix]; p != "" {
+		prefix = p
+	}
 	if prefix == tokenfile.ProviderGeminiCLI {
 		prefix = "gemini"
 	}
 	part := ""
 	if m := seqName.FindStringSubmatch(name); m != nil {
 		prefix, part = m[1], m[3]
+	} else if prefix == "" {
+		stem := strings.TrimSuffix(name, ".json")
+		for n := 2; ; n++ {
+			if cand := stem + "-" + strconv.Itoa(n) + ".json"; !taken[cand] {
+				return cand
+			}
+		}
 	}
 	// The name's own alias part; else the configured alias (it follows
 	// the file to its new name in config.json anyway), else the file's.

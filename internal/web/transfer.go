@@ -86,7 +86,7 @@ func (h *Handler) transferError(w http.ResponseWriter, err error) {
 
 func (h *Handler) handleExport(w http.ResponseWriter, r *http.Request) {
 	if h.o.Transfer == nil {
-		writeJSON(w, http.StatusNotImplemented, ipc.ErrorBody{Error: "export is not available here"})
+		writeJSON(w, http.StatusNotImplemented, ipc.ErrorBody{Error: h.tr(r, "web.transfer.exportOff")})
 		return
 	}
 	var req ExportRequest
@@ -112,24 +112,28 @@ func (h *Handler) handleExport(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) handleImport(w http.ResponseWriter, r *http.Request) {
 	if h.o.Transfer == nil {
-		writeJSON(w, http.StatusNotImplemented, ipc.ErrorBody{Error: "import is not available here"})
+		writeJSON(w, http.StatusNotImplemented, ipc.ErrorBody{Error: h.tr(r, "web.transfer.importOff")})
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBundle+64<<10)
 	if err := r.ParseMultipartForm(maxBundle); err != nil {
-		writeJSON(w, http.StatusBadRequest, ipc.ErrorBody{Error: "bad upload: " + err.Error()})
+		msg := h.tr(r, "web.transfer.badUpload")
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			msg = h.tr(r, "web.transfer.tooLarge", maxBundle>>20)
+		}
+		writeJSON(w, http.StatusBadRequest, ipc.ErrorBody{Error: msg})
 		return
 	}
 	defer r.MultipartForm.RemoveAll()
 	file, hdr, err := r.FormFile("bundle")
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, ipc.ErrorBody{Error: `give the bundle file ("bundle")`})
+		writeJSON(w, http.StatusBadRequest, ipc.ErrorBody{Error: h.tr(r, "web.transfer.needFile")})
 		return
 	}
 	defer file.Close()
 	data, err := io.ReadAll(io.LimitReader(file, maxBundle+1))
 	if err != nil || len(data) > maxBundle {
-		writeJSON(w, http.StatusBadRequest, ipc.ErrorBody{Error: "the bundle is too large"})
+		writeJSON(w, http.StatusBadRequest, ipc.ErrorBody{Error: h.tr(r, "web.transfer.tooLarge", maxBundle>>20)})
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.o.ActionTimeout)

@@ -394,8 +394,8 @@ func TestClusterThreeNodesOnRealEtcd(t *testing.T) {
 	failover := electedAt(t, newLeader).Sub(killedAt)
 	t.Logf("failover: new leader %s elected %.2fs after SIGKILL of the leader (bound leaseSeconds+2 = %ds)",
 		newLeader.cluster().Node, failover.Seconds(), clusterLease+2)
-	if failover > time.Duration(clusterLease+2+3)*time.Second {
-		t.Errorf("failover took %v", failover)
+	if failover > time.Duration(clusterLease+2)*time.Second { // the bound, no slack
+		t.Errorf("failover took %v, more than leaseSeconds+2 = %ds", failover, clusterLease+2)
 	}
 	// n1 comes back (as after a reboot): its saved answer is written and published.
 	n1.extraEnv = nil

@@ -655,11 +655,14 @@ func reportLag(t *testing.T, homes []*home, names []string, skip string, killedA
 	t.Logf("follower lag behind the refresher's write over %d files: median %v, p99 %v, max %v (bound 1 s); "+
 		"%d more were written by the leader just before its SIGKILL and published when it came back",
 		len(lags), p(0.5).Round(time.Millisecond), p(0.99).Round(time.Millisecond), lags[len(lags)-1].Round(time.Millisecond), interrupted)
-	// CPU is shared with other tests (and the race detector, which slows
-	// every write and transaction several times): the figure is reported,
-	// and only a lag far past the bound (a follower that stopped following)
-	// fails.
-	if p(0.99) > 10*time.Second {
-		t.Errorf("p99 lag %v", p(0.99))
+	// The bound on the p99. The race detector slows every write
+	// and transaction several times (.ci/run runs this test without it);
+	// under it only a follower that stopped following fails.
+	bound := time.Second
+	if raceEnabled {
+		bound = 10 * time.Second
+	}
+	if p(0.99) > bound {
+		t.Errorf("p99 lag %v, more than %v", p(0.99), bound)
 	}
 }

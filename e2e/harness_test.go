@@ -23,6 +23,12 @@ import (
 
 var binary string
 
+// raceBinary is the same binary built with the race detector, when the
+// tests run under it: the robustness and lossless suites drive it (their
+// daemons race with writers, kills and storms); the other tests use the
+// plain build, several times faster to run hundreds of times.
+var raceBinary string
+
 // buildFlags are the go build flags of the binary under test.
 var buildFlags []string
 
@@ -45,6 +51,14 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
 		os.Exit(1)
 	}
+	if raceEnabled {
+		raceBinary = filepath.Join(dir, "routecodex-race")
+		args := append(append([]string{"build", "-race"}, buildFlags...), "-o", raceBinary, "github.com/routecodex/token-daemon/cmd/routecodex")
+		if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "go build -race: %v\n%s", err, out)
+			os.Exit(1)
+		}
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -56,6 +70,7 @@ type home struct {
 	dir  string // ROUTECODEX_HOME
 	auth string // <dir>/auth
 	user string // HOME of the fake user
+	bin  string // the binary its commands run: binary, or raceBinary (withRaceDaemon)
 	// extraEnv is added to the environment of every command (a test's
 	// D-Bus address, a PATH with a fake browser first).
 	extraEnv []string
@@ -73,7 +88,7 @@ func newHome(t *testing.T) *home {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &home{t: t, dir: dir, auth: filepath.Join(dir, "auth"), user: filepath.Join(dir, "user")}
+	h := &home{t: t, dir: dir, auth: filepath.Join(dir, "auth"), user: filepath.Join(dir, "user"), bin: binary}
 	for _, d := range []string{h.auth, h.user} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			t.Fatal(err)
@@ -108,9 +123,18 @@ type result struct {
 	stdout, stderr string
 }
 
+// withRaceDaemon makes the home's commands (and so its daemon) the race
+// build, when the tests run under the race detector.
+func (h *home) withRaceDaemon() *home {
+	if raceBinary != "" {
+		h.bin = raceBinary
+	}
+	return h
+}
+
 func (h *home) run(args ...string) result {
 	h.t.Helper()
-	cmd := exec.Command(binary, args...)
+	cmd := exec.Command(h.bin, args...)
 	cmd.Env = h.env()
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -463,7 +487,7 @@ func noSecretsInHome(t *testing.T, h *home, values ...string) {
 
 // execBinary prepares the binary with the home's environment.
 func execBinary(h *home, args ...string) *exec.Cmd {
-	cmd := exec.Command(binary, args...)
+	cmd := exec.Command(h.bin, args...)
 	cmd.Env = h.env()
 	return cmd
 }

@@ -233,7 +233,7 @@ func TestLosslessFileBrieflyAbsent(t *testing.T) {
 // runtime's 1 s exit pause (GORACE atexit_sleep_ms), so that a test that
 // runs many commands measures the daemon, not that pause.
 func losslessHome(t *testing.T) *home {
-	h := newHome(t)
+	h := newHome(t).withRaceDaemon()
 	h.extraEnv = append(h.extraEnv, "GORACE=atexit_sleep_ms=0")
 	return h
 }

@@ -41,7 +41,7 @@ func TestRobustDiskFailures(t *testing.T) {
 			const name = "qwen-oauth-1-disk.json"
 			oldAT, oldRT := "DISK-AT-SECRETVALUE-"+kind, "DISK-RT-SECRETVALUE-"+kind
 			srv := newQwenServer(t, oldRT)
-			h := newHome(t)
+			h := newHome(t).withRaceDaemon()
 			h.writeConfig(srv.URL, map[string]any{"checkIntervalSeconds": 5})
 
 			var heal func()
@@ -149,7 +149,7 @@ func (zeroReader) Read(p []byte) (int, error) {
 // auth web server listens on loopback only.
 func TestRobustLocalEndpoints(t *testing.T) {
 	srv := newQwenServer(t, "SEC-RT-SECRETVALUE")
-	h := newHome(t)
+	h := newHome(t).withRaceDaemon()
 	h.writeConfig(srv.URL, nil)
 	h.writeToken("qwen-oauth-1-sec.json", qwenFile("SEC-AT-SECRETVALUE", "SEC-RT-SECRETVALUE", time.Now().Add(48*time.Hour)))
 	h.mustRun("token-daemon", "start")

@@ -215,7 +215,7 @@ func TestRobustKillDuringStorm(t *testing.T) {
 	}
 	srv := newFaultServer(t, rts...)
 	srv.delay = 15 * time.Millisecond
-	h := newHome(t)
+	h := newHome(t).withRaceDaemon()
 	h.writeConfig(srv.URL(), nil)
 
 	lost := map[string]bool{} // rotations issued but killed before their write
@@ -306,7 +306,7 @@ func TestRobustNetworkFaults(t *testing.T) {
 			const name = "qwen-oauth-1-net.json"
 			oldAT, oldRT := "NET-AT-"+fault+"-SECRETVALUE", "NET-RT-"+fault+"-SECRETVALUE"
 			srv := newFaultServer(t, oldRT)
-			h := newHome(t)
+			h := newHome(t).withRaceDaemon()
 			h.writeConfig(srv.URL(), nil)
 			h.writeToken(name, qwenFile(oldAT, oldRT, time.Now().Add(10*time.Minute)))
 			before, _ := os.ReadFile(filepath.Join(h.auth, name))
@@ -426,7 +426,7 @@ func malformedFiles(rng *rand.Rand, n int) map[string][]byte {
 func TestRobustMalformedFiles(t *testing.T) {
 	const n = 1000
 	srv := newFaultServer(t, "GOOD-RT-SECRETVALUE")
-	h := newHome(t)
+	h := newHome(t).withRaceDaemon()
 	h.writeConfig(srv.URL(), nil)
 	h.writeToken("qwen-oauth-0-good.json", qwenFile("GOOD-AT-SECRETVALUE", "GOOD-RT-SECRETVALUE", time.Now().Add(48*time.Hour)))
 	h.mustRun("token-daemon", "start")

@@ -132,9 +132,18 @@ func (h *home) withRaceDaemon() *home {
 	return h
 }
 
+// binary is the program the home's commands run (a home made as a literal
+// runs the plain build).
+func (h *home) binary() string {
+	if h.bin == "" {
+		return binary
+	}
+	return h.bin
+}
+
 func (h *home) run(args ...string) result {
 	h.t.Helper()
-	cmd := exec.Command(h.bin, args...)
+	cmd := exec.Command(h.binary(), args...)
 	cmd.Env = h.env()
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -487,7 +496,7 @@ func noSecretsInHome(t *testing.T, h *home, values ...string) {
 
 // execBinary prepares the binary with the home's environment.
 func execBinary(h *home, args ...string) *exec.Cmd {
-	cmd := exec.Command(h.bin, args...)
+	cmd := exec.Command(h.binary(), args...)
 	cmd.Env = h.env()
 	return cmd
 }

@@ -73,21 +73,9 @@ func SetAlias(path, file, alias string) error {
 	if err != nil {
 		return err
 	}
-	target := path
-	if resolved, err := filepath.EvalSymlinks(path); err == nil {
-		target = resolved
-	}
-	mode := fs.FileMode(0o600)
-	data, err := os.ReadFile(target)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		data = nil
-	case err != nil:
-		return fmt.Errorf("read config: %w", err)
-	default:
-		if info, err := os.Stat(target); err == nil {
-			mode = info.Mode().Perm()
-		}
+	target, data, mode, err := readForMerge(path)
+	if err != nil {
+		return err
 	}
 	out, changed, err := mergeAlias(data, name, alias)
 	if err != nil {
@@ -105,6 +93,28 @@ func SetAlias(path, file, alias string) error {
 		return err // names the file and the key
 	}
 	return writeFileAtomic(target, out, mode)
+}
+
+// readForMerge reads the config file at path for an in-place merge: the
+// file a link points to, its bytes (nil when it does not exist yet) and
+// its mode (0600 for a new file).
+func readForMerge(path string) (target string, data []byte, mode fs.FileMode, err error) {
+	target = path
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		target = resolved
+	}
+	mode = 0o600
+	data, err = os.ReadFile(target)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return target, nil, mode, nil
+	case err != nil:
+		return "", nil, 0, fmt.Errorf("read config: %w", err)
+	}
+	if info, err := os.Stat(target); err == nil {
+		mode = info.Mode().Perm()
+	}
+	return target, data, mode, nil
 }
 
 // span is one member of a JSON object: byte offsets into the document.

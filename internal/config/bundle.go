@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 )
 
@@ -127,21 +126,9 @@ func (m BundleMerge) Changed() bool { return len(m.AliasesAdded)+len(m.Providers
 // is written. The result must still be a valid configuration.
 func MergeBundle(path string, aliases map[string]string, aliasOrder []string, providers []RawProvider, dry bool) (BundleMerge, error) {
 	var res BundleMerge
-	target := path
-	if resolved, err := filepath.EvalSymlinks(path); err == nil {
-		target = resolved
-	}
-	mode := fs.FileMode(0o600)
-	data, err := os.ReadFile(target)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		data = nil
-	case err != nil:
-		return res, fmt.Errorf("read config: %w", err)
-	default:
-		if info, err := os.Stat(target); err == nil {
-			mode = info.Mode().Perm()
-		}
+	target, data, mode, err := readForMerge(path)
+	if err != nil {
+		return res, err
 	}
 	var have map[string]string
 	var haveProv []RawProvider

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/routecodex/token-daemon/internal/authflow"
 	"github.com/routecodex/token-daemon/internal/daemon"
 	"github.com/routecodex/token-daemon/internal/i18n"
 	"github.com/routecodex/token-daemon/internal/ipc"
@@ -89,27 +90,7 @@ func runBatchLogin(ctx context.Context, f *Factory, s *Settings, opts *LoginOpti
 // runs, until every account is done and the browser saw the summary.
 func batchLoginInProcess(ctx context.Context, f *Factory, s *Settings, files []string,
 	started func(ipc.BatchStarted, string), item func(ipc.BatchItem)) error {
-	return withInProcessCore(ctx, f, s, func(p *inProcess) error {
-		logger, logFile, err := openLogger(f, s, true)
-		if err != nil {
-			return err
-		}
-		defer logFile.Close()
-		pages, _, err := webPages(s, p.core, p.registry, i18n.NewSetting(configuredLang(f, s.Config), i18n.FromLocale(f.getenv)), logger, false)
-		if err != nil {
-			return err
-		}
-		ln, err := pages.Listen()
-		if err != nil {
-			return err
-		}
-		if msg := pages.FallbackMessage(); msg != "" {
-			fmt.Fprintln(f.IO.ErrOut, msg)
-		}
-		serveCtx, stop := context.WithCancel(ctx)
-		served := make(chan error, 1)
-		go func() { served <- pages.Serve(serveCtx, ln) }()
-		defer func() { stop(); <-served }()
+	return withLoginPages(ctx, f, s, func(p *inProcess, pages *authflow.Server) error {
 
 		st, items, err := loginsAdapter{pages}.BatchLogin(ctx, files)
 		if err != nil {

@@ -207,9 +207,10 @@ func hasDisplay(getenv func(string) string) bool {
 
 // loginInProcess serves the login pages from this process when no daemon
 // runs, for as long as the login takes.
-func loginInProcess(ctx context.Context, f *Factory, s *Settings, req ipc.LoginRequest, started func(st ipc.LoginStarted, base string, submit submitFunc)) (ipc.LoginOutcome, error) {
-	var out ipc.LoginOutcome
-	err := withInProcessCore(ctx, f, s, func(p *inProcess) error {
+// withLoginPages runs fn beside the in-process core with the login pages
+// served from this process (no daemon), until fn returns.
+func withLoginPages(ctx context.Context, f *Factory, s *Settings, fn func(p *inProcess, pages *authflow.Server) error) error {
+	return withInProcessCore(ctx, f, s, func(p *inProcess) error {
 		logger, logFile, err := openLogger(f, s, true)
 		if err != nil {
 			return err
@@ -230,6 +231,13 @@ func loginInProcess(ctx context.Context, f *Factory, s *Settings, req ipc.LoginR
 		served := make(chan error, 1)
 		go func() { served <- pages.Serve(serveCtx, ln) }()
 		defer func() { stop(); <-served }()
+		return fn(p, pages)
+	})
+}
+
+func loginInProcess(ctx context.Context, f *Factory, s *Settings, req ipc.LoginRequest, started func(st ipc.LoginStarted, base string, submit submitFunc)) (ipc.LoginOutcome, error) {
+	var out ipc.LoginOutcome
+	err := withLoginPages(ctx, f, s, func(p *inProcess, pages *authflow.Server) error {
 
 		// As the daemon does: a known file, alias or email is a re-login;
 		// anything else names the provider of a new account.

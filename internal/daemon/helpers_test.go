@@ -270,10 +270,18 @@ func (h *harness) state(name string) daemon.TokenState {
 // waitFor waits (on events, with a real-time hang guard) until cond holds.
 func (h *harness) waitFor(what string, cond func() bool) {
 	h.t.Helper()
+	h.waitForOn(what, nil, cond)
+}
+
+// waitForOn is waitFor that also re-checks cond whenever wake fires: for a
+// condition that changes inside a fake provider, after the daemon's last event.
+func (h *harness) waitForOn(what string, wake <-chan struct{}, cond func() bool) {
+	h.t.Helper()
 	deadline := time.After(10 * time.Second)
 	for !cond() {
 		select {
 		case <-h.events:
+		case <-wake:
 		case <-deadline:
 			h.t.Fatalf("timed out waiting for %s; snapshot %+v", what, h.d.Snapshot())
 		}

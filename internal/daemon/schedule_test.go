@@ -131,6 +131,7 @@ type blockingProvider struct {
 	cur     map[string]int // by provider, and "" for total
 	peak    map[string]int
 	calls   *int
+	changed chan struct{} // gets a value (never blocking) whenever cur changes
 }
 
 func (p *blockingProvider) Name() string { return p.name }
@@ -144,6 +145,7 @@ func (p *blockingProvider) Refresh(ctx context.Context, f *tokenfile.File) (toke
 		p.peak[k] = max(p.peak[k], p.cur[k])
 	}
 	p.mu.Unlock()
+	p.signal()
 	select {
 	case <-p.release:
 	case <-ctx.Done():
@@ -152,7 +154,15 @@ func (p *blockingProvider) Refresh(ctx context.Context, f *tokenfile.File) (toke
 	p.cur[p.name]--
 	p.cur[""]--
 	p.mu.Unlock()
+	p.signal()
 	return okUpdate(n, t0.Add(240*time.Hour)), nil
+}
+
+func (p *blockingProvider) signal() {
+	select {
+	case p.changed <- struct{}{}:
+	default:
+	}
 }
 
 func TestConcurrencyLimits(t *testing.T) {
@@ -167,15 +177,21 @@ func TestConcurrencyLimits(t *testing.T) {
 	calls := 0
 	cur, peak := map[string]int{}, map[string]int{}
 	release := make(chan struct{})
+	var releaseOnce sync.Once
+	releaseAll := func() { releaseOnce.Do(func() { close(release) }) }
+	// The sixth refresh can start after the daemon's last event, so the wait
+	// also wakes on the provider's own count.
+	changed := make(chan struct{}, 1)
 	mk := func(name string) *blockingProvider {
-		return &blockingProvider{name: name, release: release, mu: &mu, cur: cur, peak: peak, calls: &calls}
+		return &blockingProvider{name: name, release: release, mu: &mu, cur: cur, peak: peak, calls: &calls, changed: changed}
 	}
 	h := newHarness(t, dir, setup{
 		provs: providers{"qwen": mk("qwen"), "iflow": mk("iflow")},
 		cfg:   func(c *daemon.Config) { c.MaxConcurrent = 6; c.PerProvider = 4 },
 	})
-	h.waitFor("6 in flight", func() bool { mu.Lock(); defer mu.Unlock(); return cur[""] == 6 })
-	close(release)
+	t.Cleanup(releaseAll) // runs before the harness stops: a failed wait must not hold Run
+	h.waitForOn("6 in flight", changed, func() bool { mu.Lock(); defer mu.Unlock(); return cur[""] == 6 })
+	releaseAll()
 	h.waitFor("all refreshed", func() bool {
 		for _, s := range h.d.Snapshot() {
 			if s.Status != tokenfile.StatusValid {
